@@ -1,0 +1,247 @@
+"""Command line: parse arguments, call the library, print one line per result. No codec logic here."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InrzipError
+
+
+class Cli(click.Group):
+    """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InrzipError as e:
+            click.echo(f"inrzip: error: {e}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("inrzip: interrupted", err=True)
+            ctx.exit(130)
+        except MemoryError:
+            click.echo("inrzip: error: out of memory", err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - the CLI's promise is one line, whatever went wrong
+            if os.environ.get("INRZIP_DEBUG"):
+                raise
+            click.echo(f"inrzip: internal error: {type(e).__name__}: {e} (INRZIP_DEBUG=1 shows a traceback)", err=True)
+            ctx.exit(1)
+
+
+def _say(msg: str, to_stderr: bool = False) -> None:
+    click.echo(msg, err=to_stderr)
+
+
+def _bar(label: str):
+    from .progress import Progress
+
+    state: dict = {}
+
+    def on_step(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = Progress(total, label)
+        state["bar"].update(done - state["bar"].done)
+        if done == total:
+            state["bar"].close()
+
+    return on_step
+
+
+@click.group(cls=Cli)
+@click.version_option(__version__, prog_name="inrzip")
+def main() -> None:
+    """inrzip: images stored as the weights of small meta-learned sparse SIRENs."""
+
+
+device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", help="Output file ('-' for stdout). Default: beside the input, .inrz.")
+@click.option("-q", "--quality", type=int, help="Ladder level (1 = smallest file). Default: the level nearest 1 bpp.")
+@click.option("--bpp", type=float, help="Pick the level whose rate lands nearest this many bits per pixel.")
+@click.option("--steps", default=100, show_default=True, help="Adam steps per tile.")
+@click.option("--lr", default=1e-3, show_default=True, help="Adam learning rate of the fit.")
+@device_option
+@click.option("--seed", default=0, show_default=True)
+@click.option("--init", "init", default=None, help="Initialization name or .pt path (default: the shipped one).")
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
+def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, force) -> None:
+    """Encode images (PNG, JPEG, ... or '-' for stdin) to .inrz."""
+    from . import codec, files, images
+    from . import weights as shipped
+
+    if quality is not None and bpp is not None:
+        raise InrzipError("give --quality or --bpp, not both")
+    if len(inputs) > 1 and output is not None:
+        raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
+    jobs = []
+    for src in inputs:
+        dst = output or ("-" if src == "-" else str(Path(src).with_suffix(".inrz")))
+        if dst != "-":
+            files.check_writable(Path(dst), force)
+        jobs.append((src, dst))
+    for src, dst in jobs:
+        rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
+        for note in notes:
+            click.echo(f"inrzip: warning: {src}: {note}", err=True)
+        result = codec.encode(rgb, quality=quality, bpp=bpp, steps=steps, lr=lr, device=device, seed=seed,
+                              init=init or shipped.DEFAULT_INIT, on_step=_bar(f"encode {Path(src).name}"))
+        files.write_atomic(dst, result.data, force=force)
+        h = result.header
+        _say(f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {len(result.data):,} bytes, "
+             f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s", to_stderr=dst == "-")
+
+
+@main.command()
+@click.argument("input")
+@click.option("-o", "--output", help="Output image ('-' for PNG on stdout). Default: beside the input, .png.")
+@click.option("--size", help="N: longer side N, aspect kept; WxH: exactly that. Default: the original size.")
+@device_option
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
+def decode(input, output, size, device, force) -> None:
+    """Decode a .inrz file to an image at any resolution."""
+    from . import codec, files
+
+    dst = output or ("-" if input == "-" else str(Path(input).with_suffix(".png")))
+    if dst != "-":
+        files.check_writable(Path(dst), force)
+    data = files.read_input(input)
+    rgb = codec.decode(data, size=size, device=device)
+    fmt = "PNG" if dst == "-" else None
+    files.write_atomic(dst, _image_bytes(rgb, dst, fmt), force=force)
+    _say(f"{input} -> {dst}: {rgb.shape[1]}x{rgb.shape[0]}", to_stderr=dst == "-")
+
+
+def _image_bytes(rgb, dst: str, fmt: str | None) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    try:
+        Image.fromarray(rgb, "RGB").save(buf, format=fmt or Image.registered_extensions().get(Path(dst).suffix.lower(), "PNG"))
+    except (KeyError, ValueError, OSError) as e:
+        raise InrzipError(f"cannot write {dst}: {e}") from None
+    return buf.getvalue()
+
+
+@main.command()
+@click.argument("input")
+def info(input) -> None:
+    """Print a .inrz header: init, level, size, codec, bytes."""
+    from . import container, files
+    from . import weights as shipped
+
+    data = files.read_input(input)
+    header, offset = container.read_header(data)
+    try:
+        name = shipped.find_by_id(header.init).name
+    except LookupError:
+        name = "not installed"
+    _say(f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
+         f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
+         f"image       {header.width}x{header.height}\ninit        {header.init} ({name})\n"
+         f"quality     {header.quality}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
+         f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}")
+
+
+@main.command()
+@click.option("-o", "--out-dir", default="inrzip-demo", show_default=True, type=click.Path(file_okay=False))
+@device_option
+@click.option("-f", "--force", is_flag=True)
+def demo(out_dir, device, force) -> None:
+    """Encode and decode a sample photograph that an installed package ships (no data needed)."""
+    from . import codec, files, images
+
+    photo = images.sample_photos()[0]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    inrz, png, big = out / f"{photo.stem}.inrz", out / f"{photo.stem}.decoded.png", out / f"{photo.stem}.2x.png"
+    for p in (inrz, png, big):
+        files.check_writable(p, force)
+    rgb, _ = images.load_image(photo)
+    result = codec.encode(rgb, device=device, on_step=_bar(f"encode {photo.name}"))
+    files.write_atomic(inrz, result.data, force=force)
+    files.write_atomic(png, images.png_bytes(codec.decode(result.data, device=device)), force=force)
+    h = result.header
+    files.write_atomic(big, images.png_bytes(codec.decode(result.data, size=str(2 * max(h.width, h.height)), device=device)), force=force)
+    _say(f"{photo} ({h.width}x{h.height}) -> {inrz}: quality {h.quality}, {len(result.data):,} bytes, "
+         f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, encode {result.seconds:.1f} s\n"
+         f"decoded: {png}, 2x: {big}")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Photo folder (default: sample photos).")
+@click.option("-q", "--quality", "qualities", type=int, multiple=True, help="Levels to run (default: those spanning ~0.2-2 bpp).")
+@click.option("--steps", default=100, show_default=True)
+@click.option("--lr", default=1e-3, show_default=True)
+@device_option
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
+@click.option("--limit", type=int, help="Only the first N images.")
+def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
+    """Rate-distortion table: inrzip levels vs JPEG at the nearest file size."""
+    from . import bench as benchmod
+
+    report = benchmod.run(data_dir, list(qualities) or None, steps=steps, lr=lr, device=device, limit=limit,
+                          log=lambda m: click.echo(m, err=True))
+    _say(benchmod.format_table(report))
+    if json_out:
+        benchmod.write_json(report, Path(json_out))
+        _say(f"wrote {json_out}")
+
+
+@main.command()
+@click.option("--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos.")
+@click.option("--val", "val_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Validation photos.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output ladder, e.g. weights/NAME.")
+@click.option("--width", default=32, show_default=True)
+@click.option("--depth", default=3, show_default=True, help="Hidden width->width layers.")
+@click.option("--tile", default=32, show_default=True)
+@click.option("--w0", default=30.0, show_default=True)
+@click.option("--outer-steps", default=3000, show_default=True, help="Dense MAML steps.")
+@click.option("--round-steps", default=600, show_default=True, help="Re-meta-training steps per pruning round.")
+@click.option("--rounds", default=24, show_default=True)
+@click.option("--meta-batch", default=32, show_default=True)
+@click.option("--inner-steps", default=5, show_default=True)
+@click.option("--inner-opt", type=click.Choice(["sgd", "adam"]), default="adam", show_default=True,
+              help="Inner-loop optimizer: the paper's SGD, or Adam as the encoder runs it.")
+@click.option("--inner-lr", default=3e-3, show_default=True)
+@click.option("--outer-lr", default=1e-3, show_default=True)
+@click.option("--test-lr", default=3e-3, show_default=True, help="Adam lr of the validation fit.")
+@click.option("--second-order/--first-order", default=False, show_default=True)
+@click.option("--scores", type=click.Choice(["magnitude", "random"]), default="magnitude", show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--val-tiles", default=128, show_default=True)
+@click.option("--threads", default=0, help="torch threads (0: torch's default).")
+def train(train_dir, val_dir, out, width, depth, tile, w0, outer_steps, round_steps, rounds, meta_batch,
+          inner_steps, inner_opt, inner_lr, outer_lr, test_lr, second_order, scores, seed, val_tiles, threads) -> None:
+    """Meta-learn a sparse initialization ladder (resumes from OUT.ckpt if present)."""
+    import torch
+
+    from .meta import MetaConfig, train_ladder
+    from .siren import SirenConfig
+
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = SirenConfig(width=width, depth=depth, w0=w0, tile=tile)
+    mc = MetaConfig(outer_steps=outer_steps, round_steps=round_steps, rounds=rounds, meta_batch=meta_batch,
+                    inner_steps=inner_steps, inner_opt=inner_opt, inner_lr=inner_lr, outer_lr=outer_lr,
+                    test_lr=test_lr, second_order=second_order, scores=scores, seed=seed, val_tiles=val_tiles)
+    command = "inrzip " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        path = train_ladder(cfg, mc, train_dir, val_dir, Path(out), command=command,
+                            log=lambda m: click.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    click.echo(f"wrote {path}")

@@ -1,0 +1,199 @@
+"""encode() and decode(): the library API the CLI calls."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+
+from . import container, tiles
+from . import fit as fitting
+from . import weights as shipped
+from .container import Header
+from .errors import InrzipError
+
+DEFAULT_STEPS = 100
+DEFAULT_LR = 1e-3          # measured better than the authors' 1e-4 on val: see README
+MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
+ENCODE_CHUNK = 256         # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
+DECODE_CHUNK = 1024
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """"auto" picks CUDA when present."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise InrzipError("--device cuda asked for, but torch sees no CUDA GPU")
+    if device not in ("cpu", "cuda"):
+        raise InrzipError(f"unknown device {device!r} (auto, cpu or cuda)")
+    return torch.device(device)
+
+
+def nominal_bpp(n_values: int, tile: int, width: int, height: int, codec: str = "fp16") -> float:
+    """Rate a level costs before zstd, header included (~110 bytes): what --bpp aims with."""
+    n_tiles = math.ceil(width / tile) * math.ceil(height / tile)
+    return (n_tiles * n_values * container.CODECS[codec] + 110) * 8 / (width * height)
+
+
+def quality_for_bpp(ladder: shipped.Ladder, bpp: float, width: int, height: int) -> int:
+    """The level whose rate lands nearest ``bpp`` (in log-rate)."""
+    if not bpp > 0:
+        raise InrzipError("--bpp must be positive")
+    rates = [nominal_bpp(lv.n_values, ladder.cfg.tile, width, height) for lv in ladder.levels]
+    return 1 + int(np.argmin([abs(math.log(r / bpp)) for r in rates]))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A finished encode: the file bytes and what the CLI reports."""
+
+    data: bytes
+    header: Header
+    psnr: float
+    seconds: float
+
+    @property
+    def bpp(self) -> float:
+        return len(self.data) * 8 / (self.header.width * self.header.height)
+
+
+def encode(rgb: np.ndarray, quality: int | None = None, bpp: float | None = None, steps: int = DEFAULT_STEPS,
+           lr: float = DEFAULT_LR, device: str = "auto", seed: int = 0, init: str = shipped.DEFAULT_INIT,
+           chunk: int = ENCODE_CHUNK, on_step: Callable[[int, int], None] | None = None) -> Encoded:
+    """Fit every tile of ``rgb [H,W,3] uint8`` from the shared init and pack the surviving weights."""
+    t0 = time.perf_counter()
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise InrzipError("encode expects an [H, W, 3] uint8 image")
+    if steps < 0:
+        raise InrzipError("--steps must be >= 0")
+    if not lr > 0:
+        raise InrzipError("--lr must be positive")
+    try:
+        ladder = shipped.load(init)
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    h, w, _ = rgb.shape
+    if quality is None:
+        quality = quality_for_bpp(ladder, bpp, w, h) if bpp is not None else default_quality(ladder)
+    try:
+        level = ladder.level(quality)
+    except ValueError as e:
+        raise InrzipError(str(e)) from None
+    dev = pick_device(device)
+    cfg = ladder.cfg
+    torch.manual_seed(seed)
+    theta, bias, mask = level.theta.to(dev), level.bias.to(dev), level.mask.to(dev)
+    coords = tiles_grid(cfg.tile, dev)
+    ny, nx = tiles.grid_shape(h, w, cfg.tile)
+    n = ny * nx
+    out = np.empty((n, level.n_values), np.float32)
+    n_chunks = math.ceil(n / chunk)
+    for k, start in enumerate(range(0, n, chunk)):
+        stop = min(start + chunk, n)
+        target, weight = tiles.extract(rgb, cfg.tile, start, stop)
+        report = None if on_step is None else (lambda s, _loss, k=k: on_step(k * steps + s + 1, n_chunks * steps))
+        values = fitting.fit(cfg, theta, bias, mask, coords, target.to(dev), steps=steps, lr=lr,
+                             weight=weight.to(dev), on_step=report)
+        out[start:stop] = values.cpu().numpy()
+    fields = dict(init=ladder.id, quality=quality, width=w, height=h, tile=cfg.tile, codec="fp16",
+                  values=level.n_values, tiles=n)
+    data = container.write(fields, out)
+    header, _ = container.read_header(data)
+    seconds = time.perf_counter() - t0
+    recon = decode(data, device=device)
+    return Encoded(data, header, psnr_uint8(rgb, recon), seconds)
+
+
+def default_quality(ladder: shipped.Ladder) -> int:
+    """The level nearest 1 bpp on the tile grid: a sensible middle of the ladder."""
+    return quality_for_bpp(ladder, 1.0, ladder.cfg.tile * 64, ladder.cfg.tile * 64)
+
+
+def tiles_grid(tile: int, dev: torch.device) -> torch.Tensor:
+    from .siren import tile_grid
+
+    return tile_grid(tile).to(dev)
+
+
+def parse_size(size: str | None, width: int, height: int) -> tuple[int, int]:
+    """``None`` -> original; ``"N"`` -> longer side N, aspect kept; ``"WxH"`` -> exactly that."""
+    if size is None:
+        return width, height
+    try:
+        if "x" in size.lower():
+            ws, hs = size.lower().split("x")
+            out = int(ws), int(hs)
+        else:
+            side = int(size)
+            scale = side / max(width, height)
+            out = (side, max(1, round(height * scale))) if width >= height else (max(1, round(width * scale)), side)
+    except ValueError:
+        raise InrzipError(f"--size must be N or WxH with positive integers, got {size!r}") from None
+    if min(out) < 1:
+        raise InrzipError(f"--size must be positive, got {size!r}")
+    if out[0] * out[1] > MAX_OUTPUT_PIXELS:
+        raise InrzipError(f"--size {out[0]}x{out[1]} is over the {MAX_OUTPUT_PIXELS:,}-pixel output limit")
+    return out
+
+
+def decode(data: bytes, size: str | None = None, device: str = "auto", chunk: int = DECODE_CHUNK) -> np.ndarray:
+    """Render a .inrz file to ``[H,W,3]`` uint8 at its own size or any ``size``.
+
+    Upscales evaluate the networks on the finer grid (the INR's continuous nature); downscales
+    render at the source size and filter with Lanczos so detail is averaged, not aliased.
+    """
+    header, values = container.read(data)
+    try:
+        ladder = shipped.find_by_id(header.init)
+    except LookupError as e:
+        raise InrzipError(str(e)) from None
+    try:
+        level = ladder.level(header.quality)
+    except ValueError:
+        raise InrzipError(f"corrupt .inrz header: quality {header.quality} not in {ladder.name}") from None
+    if header.tile != ladder.cfg.tile or header.values != level.n_values:
+        raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
+    out_w, out_h = parse_size(size, header.width, header.height)
+    render_w, render_h = max(out_w, header.width), max(out_h, header.height)
+    if render_w * render_h > MAX_OUTPUT_PIXELS:
+        raise InrzipError(f"rendering {render_w}x{render_h} is over the {MAX_OUTPUT_PIXELS:,}-pixel limit")
+    rgb = render(ladder, level, values, header, render_w, render_h, pick_device(device), chunk)
+    if (render_w, render_h) != (out_w, out_h):
+        rgb = np.asarray(Image.fromarray(rgb).resize((out_w, out_h), Image.Resampling.LANCZOS))
+    return rgb
+
+
+@torch.no_grad()
+def render(ladder: shipped.Ladder, level: shipped.Level, values: np.ndarray, header: Header, out_w: int,
+           out_h: int, dev: torch.device, chunk: int) -> np.ndarray:
+    """Evaluate all tile networks on an ``out_w x out_h`` grid, a chunk of tiles at a time."""
+    from . import siren
+
+    cfg = ladder.cfg
+    py = tiles.axis_plan(header.height, out_h, cfg.tile)
+    px = tiles.axis_plan(header.width, out_w, cfg.tile)
+    index = level.mask.nonzero().squeeze(1).to(dev)
+    bias = level.bias.to(dev)
+    out = np.empty(out_h * out_w * 3, np.uint8).reshape(-1, 3)
+    vals = torch.from_numpy(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0))
+    per_tile = py.max_count * px.max_count
+    chunk = max(1, min(chunk, (1 << 22) // max(per_tile, 1)))  # bound activations to ~4M points per chunk
+    for start in range(0, header.tiles, chunk):
+        idx = np.arange(start, min(start + chunk, header.tiles))
+        coords, valid, flat = tiles.render_batch(py, px, idx)
+        pred = siren.forward(cfg, *siren.tile_params(cfg, vals[idx].to(dev), bias, index), coords.to(dev))
+        pix = (pred.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+        out[flat[valid]] = pix[valid]
+    return out.reshape(out_h, out_w, 3)
+
+
+def psnr_uint8(a: np.ndarray, b: np.ndarray) -> float:
+    """RGB PSNR in dB, data range 255, over all pixels and channels."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))

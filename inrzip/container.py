@@ -1,0 +1,142 @@
+"""The ``.inrz`` container: magic, version, msgpack header, zstd payload. Every field is validated.
+
+Layout (little-endian)::
+
+    b"INRZ" | version: u8 | header_len: u32 | header: msgpack map | payload: one zstd frame
+
+The payload holds each tile's surviving weights; the mask is never stored (it ships with the init).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import asdict, dataclass
+
+import msgpack
+import numpy as np
+import zstandard
+
+from .errors import InrzipError
+
+MAGIC = b"INRZ"
+VERSION = 1
+PREFIX = struct.Struct("<4sBI")
+MAX_HEADER = 4096
+MAX_SIDE = 1 << 16                 # largest width/height a file may claim
+MAX_PAYLOAD = 1 << 30              # refuse to inflate more than 1 GiB, whatever the header says
+CODECS = {"fp16": 2}               # value codec -> bytes per stored value
+ZSTD_LEVEL = 19
+
+
+@dataclass(frozen=True)
+class Header:
+    """What a decoder needs besides the shipped init: which init, which level, the image and its tiling."""
+
+    init: str          # content id of the initialization file (16 hex digits)
+    quality: int       # ladder level, 1 = fewest weights
+    width: int
+    height: int
+    tile: int
+    codec: str         # "fp16"
+    values: int        # surviving weights per tile (must equal the level's mask count)
+    tiles: int         # number of tiles (ceil(h/tile) * ceil(w/tile))
+    raw: int           # payload bytes after zstd
+    crc: int           # crc32 of the payload bytes before zstd
+
+    def check(self) -> None:
+        """Refuse any header whose fields are out of range or don't add up."""
+        def bad(msg: str) -> InrzipError:
+            return InrzipError(f"corrupt .inrz header: {msg}")
+        if not (isinstance(self.init, str) and len(self.init) == 16 and all(c in "0123456789abcdef" for c in self.init)):
+            raise bad("init id")
+        ints = ("quality", "width", "height", "tile", "values", "tiles", "raw", "crc")
+        if not all(isinstance(getattr(self, k), int) and not isinstance(getattr(self, k), bool) for k in ints):
+            raise bad("non-integer field")
+        if self.codec not in CODECS:
+            raise InrzipError(f"unknown value codec {self.codec!r} (this inrzip reads {', '.join(CODECS)})")
+        if not (1 <= self.width <= MAX_SIDE and 1 <= self.height <= MAX_SIDE):
+            raise bad(f"image size {self.width}x{self.height}")
+        if not 2 <= self.tile <= 1024 or not 1 <= self.quality <= 1000 or not 1 <= self.values <= 1 << 24:
+            raise bad("tile, quality or value count out of range")
+        expect = -(-self.width // self.tile) * -(-self.height // self.tile)
+        if self.tiles != expect:
+            raise bad(f"{self.tiles} tiles for a {self.width}x{self.height} image in {self.tile}-pixel tiles")
+        if self.raw != self.tiles * self.values * CODECS[self.codec] or self.raw > MAX_PAYLOAD:
+            raise bad("payload size does not match tiles x values")
+        if not 0 <= self.crc < 1 << 32:
+            raise bad("checksum field")
+
+
+def pack_values(values: np.ndarray) -> bytes:
+    """``[tiles, values]`` float -> fp16 bytes, value-major with the two bytes of each fp16 in separate planes.
+
+    Grouping one weight across all tiles, and sign/exponent bytes apart from mantissa bytes,
+    lets zstd find the redundancy that raw interleaved fp16 hides.
+    """
+    half = np.ascontiguousarray(values.astype("<f2").T)
+    planes = half.view(np.uint8).reshape(-1, 2)
+    return planes[:, 1].tobytes() + planes[:, 0].tobytes()
+
+
+def unpack_values(raw: bytes, tiles: int, values: int) -> np.ndarray:
+    """Inverse of :func:`pack_values`: ``[tiles, values]`` float32."""
+    n = tiles * values
+    b = np.frombuffer(raw, np.uint8)
+    planes = np.empty((n, 2), np.uint8)
+    planes[:, 1], planes[:, 0] = b[:n], b[n:]
+    return planes.reshape(-1).view("<f2").reshape(values, tiles).T.astype(np.float32)
+
+
+def write(header_fields: dict, values: np.ndarray) -> bytes:
+    """Serialise a header (without raw/crc, which are computed here) and the per-tile values."""
+    raw = pack_values(values)
+    header = Header(**header_fields, raw=len(raw), crc=zlib.crc32(raw))
+    header.check()
+    head = msgpack.packb(asdict(header))
+    payload = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
+    return PREFIX.pack(MAGIC, VERSION, len(head)) + head + payload
+
+
+def read_header(data: bytes) -> tuple[Header, int]:
+    """Parse and validate the header; returns it and the payload offset."""
+    if len(data) < PREFIX.size:
+        raise InrzipError("not an .inrz file (too short)")
+    magic, version, head_len = PREFIX.unpack_from(data)
+    if magic != MAGIC:
+        raise InrzipError("not an .inrz file (bad magic)")
+    if version != VERSION:
+        raise InrzipError(f".inrz format version {version} is not supported (this inrzip reads {VERSION})")
+    if head_len > MAX_HEADER or PREFIX.size + head_len > len(data):
+        raise InrzipError("corrupt .inrz file: header length out of range (truncated?)")
+    try:
+        fields = msgpack.unpackb(data[PREFIX.size : PREFIX.size + head_len], raw=False, strict_map_key=True,
+                                 max_str_len=256, max_bin_len=0, max_array_len=0, max_map_len=32, max_ext_len=0)
+    except Exception:  # msgpack raises many types on garbage; all mean the same thing here
+        raise InrzipError("corrupt .inrz header (not msgpack)") from None
+    if not isinstance(fields, dict) or set(fields) != set(Header.__dataclass_fields__):
+        raise InrzipError("corrupt .inrz header: wrong fields")
+    header = Header(**fields)
+    header.check()
+    return header, PREFIX.size + head_len
+
+
+def read(data: bytes) -> tuple[Header, np.ndarray]:
+    """Parse a whole file: validated header and ``[tiles, values]`` float32 weights."""
+    header, offset = read_header(data)
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data[offset:]))
+        raw = b""
+        while len(raw) <= header.raw:  # bounded: a frame claiming more can never inflate past raw + 1
+            chunk = reader.read(header.raw + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except zstandard.ZstdError:
+        raise InrzipError("corrupt .inrz payload (zstd)") from None
+    if len(raw) != header.raw:
+        raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
+    if zlib.crc32(raw) != header.crc:
+        raise InrzipError("corrupt .inrz payload: checksum mismatch")
+    return header, unpack_values(raw, header.tiles, header.values)

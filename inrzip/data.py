@@ -1,0 +1,72 @@
+"""Photo folders -> random training crops and fixed validation tiles (meta-learning data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """Image files under ``folder`` (recursive), sorted so runs are reproducible."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"not a directory: {root}")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no images in {root}")
+    return files
+
+
+def load_rgb_uint8(path: Path) -> np.ndarray:
+    """Decode one training photo to ``[H, W, 3]`` uint8."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+class CropSampler:
+    """Random ``tile x tile`` crops (with random flips) from a folder of photos, as [B, N, 3] floats in [0,1].
+
+    Photos smaller than a tile are skipped. Sampling is vectorised per batch: one gather, no per-pixel loop.
+    """
+
+    def __init__(self, folder: str | Path, tile: int, seed: int = 0):
+        self.tile = tile
+        self.images = [im for im in (load_rgb_uint8(p) for p in list_images(folder)) if min(im.shape[:2]) >= tile]
+        if not self.images:
+            raise ValueError(f"no image in {folder} is at least {tile}x{tile}")
+        # draw photos in proportion to their number of distinct crops, so big photos aren't under-sampled
+        sizes = np.array([(h - tile + 1) * (w - tile + 1) for h, w, _ in (im.shape for im in self.images)], float)
+        self.p = np.sqrt(sizes) / np.sqrt(sizes).sum()
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, batch: int) -> Tensor:
+        t = self.tile
+        picks = self.rng.choice(len(self.images), size=batch, p=self.p)
+        crops = np.empty((batch, t, t, 3), np.uint8)
+        for k, i in enumerate(picks):
+            im = self.images[i]
+            y = self.rng.integers(0, im.shape[0] - t + 1)
+            x = self.rng.integers(0, im.shape[1] - t + 1)
+            crops[k] = im[y : y + t, x : x + t]
+        flip_x = self.rng.random(batch) < 0.5
+        crops[flip_x] = crops[flip_x, :, ::-1]
+        flip_y = self.rng.random(batch) < 0.5
+        crops[flip_y] = crops[flip_y, ::-1]
+        return torch.from_numpy(crops).float().div_(255).reshape(batch, t * t, 3)
+
+    def state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
+
+
+def fixed_tiles(folder: str | Path, tile: int, count: int, seed: int = 1234) -> Tensor:
+    """A fixed, reproducible set of validation tiles ``[count, tile*tile, 3]``."""
+    return CropSampler(folder, tile, seed=seed).sample(count)

@@ -1,0 +1,210 @@
+"""Meta-SparseINR (Algorithm 1): MAML on random crops, then iterative global magnitude pruning.
+
+Each pruning round's re-meta-learned init is one quality level. State is checkpointed every
+``ckpt_every`` outer steps and a run resumes from its checkpoint after an interruption.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from . import fit as fitting
+from . import masks, siren
+from .data import CropSampler, fixed_tiles
+from .progress import Progress
+from .siren import SirenConfig
+
+
+@dataclass
+class MetaConfig:
+    """Meta-learning schedule (paper names). Defaults are the CPU ladder we ship."""
+
+    outer_steps: int = 4000          # dense MAML steps (tau)
+    round_steps: int = 1000          # re-meta-training steps per pruning round (tau~)
+    rounds: int = 24
+    meta_batch: int = 32             # tasks (crops) per outer step
+    inner_steps: int = 2
+    inner_lr: float = 0.01
+    inner_opt: str = "sgd"           # "sgd" (paper) or "adam" (the test-time optimizer, first-order)
+    outer_lr: float = 1e-4
+    second_order: bool = False
+    gamma: float = masks.GAMMA
+    scores: str = "magnitude"        # or "random" (the Random Pruning baseline)
+    seed: int = 0
+    val_tiles: int = 256
+    test_steps: int = 100
+    test_lr: float = 1e-3
+    ckpt_every: int = 250
+    keep_rounds: list[int] = field(default_factory=list)  # empty: keep every round
+
+
+def adapt(cfg: SirenConfig, values0: Tensor, bias: Tensor, index: Tensor, coords: Tensor, target: Tensor,
+          inner_steps: int, inner_lr: float, second_order: bool, inner_opt: str = "sgd") -> Tensor:
+    """MAML inner loop: ``inner_steps`` of SGD (or Adam) on each task's surviving weights, all tasks at once.
+
+    Summing per-task losses gives each task its own gradient. With ``second_order`` the graph of
+    the inner gradients is kept so the outer gradient differentiates through them; otherwise
+    the inner gradients are constants (first-order MAML). ``inner_opt="adam"`` runs the
+    test-time optimizer itself (element-wise Adam, torch's defaults), so the init is learned
+    for the fit it will actually get.
+    """
+    values = values0.expand(target.shape[0], -1)
+    m = v = torch.zeros_like(values)
+    for t in range(1, inner_steps + 1):
+        loss = fitting.tile_losses(cfg, values, bias, index, coords, target).sum()
+        (grad,) = torch.autograd.grad(loss, values, create_graph=second_order)
+        if inner_opt == "adam":
+            m = 0.9 * m + 0.1 * grad
+            v = 0.999 * v + 0.001 * grad.square()
+            step = (m / (1 - 0.9**t)) / ((v / (1 - 0.999**t)).sqrt() + 1e-8)
+            values = values - inner_lr * step
+        else:
+            values = values - inner_lr * grad
+    return values
+
+
+def outer_step(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor,
+               opt: torch.optim.Optimizer, mc: MetaConfig) -> float:
+    """One MAML outer step on a batch of tasks; returns the mean post-adaptation MSE."""
+    index = masks.mask_index(mask)
+    opt.zero_grad(set_to_none=True)
+    adapted = adapt(cfg, siren.initial_values(cfg, theta, index), bias, index, coords, target, mc.inner_steps, mc.inner_lr, mc.second_order,
+                    mc.inner_opt)
+    loss = fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
+    loss.backward()
+    opt.step()
+    return float(loss.detach())
+
+
+def validate(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, tiles: Tensor,
+             steps: int, lr: float) -> float:
+    """Mean PSNR (dB) of fixed validation tiles after the test-time fit."""
+    with torch.enable_grad():
+        values = fitting.fit(cfg, theta.detach(), bias.detach(), mask, coords, tiles, steps=steps, lr=lr)
+    mse = fitting.evaluate(cfg, values, bias.detach(), mask, coords, tiles)
+    return float(fitting.psnr(mse).mean())
+
+
+def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str, out: Path,
+                 command: str = "", log=print) -> Path:
+    """Meta-learn the dense init, then prune and re-meta-learn ``rounds`` times; save the ladder.
+
+    Writes ``out.ckpt`` (resumable state) while running and ``out.pt`` + manifest entry at the end.
+    """
+    out = Path(out)
+    ckpt = out.with_suffix(".ckpt")
+    torch.manual_seed(mc.seed)
+    sampler = CropSampler(train_dir, cfg.tile, seed=mc.seed)
+    val = fixed_tiles(val_dir, cfg.tile, mc.val_tiles)
+    coords = siren.tile_grid(cfg.tile)
+
+    g = torch.Generator().manual_seed(mc.seed)
+    theta0, bias0 = siren.init_params(cfg, g)
+    theta = theta0.clone().requires_grad_(True)
+    bias = bias0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([theta, bias], lr=mc.outer_lr)  # one Adam state across rounds, as the paper
+    state = {"round": 0, "step": 0, "mask": torch.ones(cfg.n_weights, dtype=torch.bool), "levels": [],
+             "elapsed": 0.0, "losses": []}
+    if ckpt.exists():
+        saved = torch.load(ckpt, weights_only=False)
+        if saved["siren"] != cfg.to_dict() or saved["meta"] != asdict(mc):
+            raise ValueError(f"{ckpt} was made with other settings; delete it or use them")
+        with torch.no_grad():
+            theta.copy_(saved["theta"])
+            bias.copy_(saved["bias"])
+        opt.load_state_dict(saved["opt"])
+        sampler.set_state(saved["sampler"])
+        torch.set_rng_state(saved["torch_rng"])
+        g.set_state(saved["gen_rng"])
+        state = saved["state"]
+        log(f"resumed {ckpt}: round {state['round']} step {state['step']}")
+
+    def save_ckpt() -> None:
+        tmp = ckpt.with_suffix(".ckpt.tmp")
+        torch.save({"siren": cfg.to_dict(), "meta": asdict(mc), "theta": theta.detach(), "bias": bias.detach(),
+                    "opt": opt.state_dict(), "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
+                    "gen_rng": g.get_state(), "state": state}, tmp)
+        os.replace(tmp, ckpt)
+
+    total = mc.outer_steps + mc.rounds * mc.round_steps
+    done = lambda: (mc.outer_steps + (state["round"] - 1) * mc.round_steps if state["round"] else 0) + state["step"]  # noqa: E731
+    bar = Progress(total, "meta-train", start=done())
+    t_start = time.monotonic() - state["elapsed"]
+    while state["round"] <= mc.rounds:
+        r = state["round"]
+        steps = mc.outer_steps if r == 0 else mc.round_steps
+        while state["step"] < steps:
+            target = sampler.sample(mc.meta_batch)
+            loss = outer_step(cfg, theta, bias, state["mask"], coords, target, opt, mc)
+            state["step"] += 1
+            state["losses"].append(loss)
+            bar.update(1, round=r, psnr=float(fitting.psnr(torch.tensor(loss))))
+            if state["step"] % mc.ckpt_every == 0:
+                state["elapsed"] = time.monotonic() - t_start
+                save_ckpt()
+        # the round's init is a quality level: validate and keep it
+        mask = state["mask"]
+        if not mc.keep_rounds or r in mc.keep_rounds:
+            val_psnr = validate(cfg, theta, bias, mask, coords, val, mc.test_steps, mc.test_lr)
+            state["levels"].append({"round": r, "n_weights": int(mask.sum()), "density": float(mask.float().mean()),
+                                    "theta": (theta.detach() * mask).clone(), "bias": bias.detach().clone(),
+                                    "mask": mask.clone(), "val_psnr": val_psnr,
+                                    "wall_s": time.monotonic() - t_start})
+            log(f"\nround {r}: {int(mask.sum())} weights ({mask.float().mean():.2%}), "
+                f"val PSNR after {mc.test_steps} steps: {val_psnr:.2f} dB")
+        if r == mc.rounds:
+            state["round"] += 1
+            break
+        with torch.no_grad():
+            scores = masks.random_scores(cfg.n_weights, g) if mc.scores == "random" else theta.detach().abs()
+            state["mask"] = masks.prune(theta.detach(), mask, mc.gamma, scores)
+        state["round"] += 1
+        state["step"] = 0
+        state["elapsed"] = time.monotonic() - t_start
+        save_ckpt()
+    bar.close()
+    wall = time.monotonic() - t_start
+    path = save_ladder(out, cfg, mc, state["levels"], train_dir, val_dir, command, wall)
+    ckpt.unlink(missing_ok=True)
+    return path
+
+
+def save_ladder(out: Path, cfg: SirenConfig, mc: MetaConfig, levels: list[dict], train_dir: str, val_dir: str,
+                command: str, wall: float) -> Path:
+    """Write the ladder file (``out.pt``) and its entry in ``manifest.json`` beside it."""
+    path = out.with_suffix(".pt")
+    ordered = sorted(levels, key=lambda lv: lv["n_weights"])  # quality 1 = fewest weights
+    blob = {"format": "inrzip-ladder-1", "siren": cfg.to_dict(), "levels": [
+        {"round": lv["round"], "theta": lv["theta"][lv["mask"]].clone(), "bias": lv["bias"],
+         "mask": lv["mask"], "val_psnr": lv["val_psnr"]} for lv in ordered]}
+    tmp = path.with_suffix(".pt.tmp")
+    torch.save(blob, tmp)
+    os.replace(tmp, path)
+    manifest_path = path.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    from .weights import file_id  # local import: weights.py depends on this module's output only
+
+    manifest[path.name] = {
+        "id": file_id(path),
+        "command": command,
+        "train_data": str(train_dir),
+        "val_data": str(val_dir),
+        "siren": cfg.to_dict(),
+        "meta": asdict(mc),
+        "wall_time_s": round(wall, 1),
+        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, torch {torch.__version__}, "
+                   f"threads {torch.get_num_threads()}".strip(),
+        "levels": [{"round": lv["round"], "n_weights": lv["n_weights"], "density": round(lv["density"], 5),
+                    "val_psnr_100_steps": round(lv["val_psnr"], 3), "wall_s_at_save": round(lv["wall_s"], 1)}
+                   for lv in ordered],
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path

@@ -1,0 +1,119 @@
+"""Batched sparse SIREN: B networks that share one architecture, one mask and one init.
+
+Parameters live in two flat pieces so that masks, storage and MAML stay simple:
+``theta`` holds every weight of every layer concatenated (layer l as an ``in x out``
+matrix, row-major), ``bias`` every bias.  A tile's own parameters are only the
+*surviving* weights (``theta[mask]``); they are scattered back into dense matrices
+inside the graph, so pruned entries are exactly zero and get no gradient
+(``torch.nn.utils.prune`` semantics: weight = weight_orig * mask).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class SirenConfig:
+    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3."""
+
+    width: int = 32
+    depth: int = 3
+    w0: float = 30.0
+    tile: int = 32
+    in_features: int = 2
+    out_features: int = 3
+
+    def layer_shapes(self) -> list[tuple[int, int]]:
+        """(fan_in, fan_out) of each linear layer, input to output."""
+        dims = [self.in_features] + [self.width] * (self.depth + 1) + [self.out_features]
+        return list(zip(dims[:-1], dims[1:]))
+
+    @property
+    def n_weights(self) -> int:
+        """Dense weight count (3w^2 + 5w for the paper's shape)."""
+        return sum(i * o for i, o in self.layer_shapes())
+
+    @property
+    def n_biases(self) -> int:
+        return sum(o for _, o in self.layer_shapes())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def init_params(cfg: SirenConfig, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    """SIREN initialisation (Sitzmann et al.): first layer U(+-1/fan_in), others U(+-sqrt(6/fan_in)/w0).
+
+    Biases are drawn from the same range as their layer's weights, as the reference code does.
+    """
+    ws, bs = [], []
+    for layer, (fan_in, fan_out) in enumerate(cfg.layer_shapes()):
+        bound = 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / cfg.w0
+        ws.append((torch.rand(fan_in * fan_out, generator=generator) * 2 - 1) * bound)
+        bs.append((torch.rand(fan_out, generator=generator) * 2 - 1) * bound)
+    return torch.cat(ws), torch.cat(bs)
+
+
+def split_layers(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor) -> list[tuple[Tensor, Tensor]]:
+    """Views of batched flat weights ``[B, P]`` and biases ``[B|1, Q]`` as per-layer ``([B,in,out], [B|1,1,out])``."""
+    out, wo, bo = [], 0, 0
+    for fan_in, fan_out in cfg.layer_shapes():
+        w = flat_weights[:, wo : wo + fan_in * fan_out].reshape(-1, fan_in, fan_out)
+        b = bias[..., bo : bo + fan_out].reshape(-1, 1, fan_out)
+        out.append((w, b))
+        wo += fan_in * fan_out
+        bo += fan_out
+    return out
+
+
+def scatter_values(values: Tensor, index: Tensor, n_weights: int) -> Tensor:
+    """Dense ``[B, P]`` weights with ``values [B, K]`` at ``index [K]`` and exact zeros elsewhere."""
+    dense = values.new_zeros(values.shape[0], n_weights)
+    return dense.index_copy(1, index, values)
+
+
+def initial_values(cfg: SirenConfig, theta: Tensor, index: Tensor) -> Tensor:
+    """A tile's starting values ``[K + 3]``: the init's surviving weights, then a zero output-bias offset.
+
+    Besides its surviving weights each tile adapts (and stores) an offset to the output bias:
+    3 values that carry the tile's mean colour, which sparse weights alone reach slowly.
+    """
+    return torch.cat([theta[index], theta.new_zeros(cfg.out_features)])
+
+
+def tile_params(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-tile dense weights ``[B, P]`` and biases ``[B, Q]`` from stored values ``[B, K + 3]``."""
+    k = index.numel()
+    weights = scatter_values(values[:, :k], index, cfg.n_weights)
+    batch = values.shape[0]
+    head = bias[: -cfg.out_features].expand(batch, -1)
+    return weights, torch.cat([head, bias[-cfg.out_features :] + values[:, k:]], dim=1)
+
+
+def forward(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, coords: Tensor) -> Tensor:
+    """Evaluate B networks: ``coords [N,2]`` (shared) or ``[B,N,2]`` -> colours ``[B,N,3]``.
+
+    w0 is folded into the (small) weight matrices rather than multiplied into the (large)
+    activations: sin(w0 (xW + b)) = sin(x (w0 W) + w0 b).
+    """
+    layers = split_layers(cfg, flat_weights, bias)
+    batch = flat_weights.shape[0]
+    h = coords if coords.dim() == 3 else coords.unsqueeze(0).expand(batch, -1, -1)
+    for i, (w, b) in enumerate(layers):
+        if i < len(layers) - 1:
+            h = torch.baddbmm(b * cfg.w0, h, w * cfg.w0).sin()
+        else:
+            h = torch.baddbmm(b, h, w)
+    return h
+
+
+def tile_grid(size: int) -> Tensor:
+    """The ``size x size`` training grid: linspace(-1, 1) per axis with endpoints, (x, y) order, ``[N, 2]``."""
+    axis = torch.linspace(-1.0, 1.0, size)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([xx, yy], dim=-1).reshape(-1, 2)

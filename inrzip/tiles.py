@@ -1,0 +1,94 @@
+"""Image <-> tiles, and the coordinate plan that renders tiles at any output size.
+
+Tile (ty, tx) covers source pixel centres ty*T .. ty*T+T-1 (and the same in x); inside it the
+network sees linspace(-1, 1, T), the grid it was meta-learned on. Images are edge-padded to a
+multiple of T; padded pixels get zero loss weight so no capacity is spent on them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def grid_shape(height: int, width: int, tile: int) -> tuple[int, int]:
+    """Tile rows and columns covering an image."""
+    return math.ceil(height / tile), math.ceil(width / tile)
+
+
+def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[Tensor, Tensor]:
+    """Tiles ``start..stop`` (row-major) of a uint8 image as ``[B, T*T, 3]`` floats and loss weights ``[B, T*T, 1]``.
+
+    Only the tile rows needed are padded and converted, so memory stays bounded on huge photos.
+    """
+    h, w, _ = rgb.shape
+    ny, nx = grid_shape(h, w, tile)
+    r0, r1 = start // nx, (stop - 1) // nx + 1
+    y0, y1 = r0 * tile, min(r1 * tile, h)
+    band = rgb[y0:y1]
+    pad_y, pad_x = r1 * tile - y1, nx * tile - w
+    band = np.pad(band, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
+    valid = np.zeros(band.shape[:2], np.float32)
+    valid[: y1 - y0, :w] = 1.0
+    def to_tiles(a: np.ndarray) -> np.ndarray:
+        c = a.shape[2]
+        return a.reshape(r1 - r0, tile, nx, tile, c).transpose(0, 2, 1, 3, 4).reshape(-1, tile * tile, c)
+    tiles = to_tiles(band)[start - r0 * nx : stop - r0 * nx]
+    weight = to_tiles(valid[..., None])[start - r0 * nx : stop - r0 * nx]
+    return torch.from_numpy(tiles.astype(np.float32) / 255.0), torch.from_numpy(np.ascontiguousarray(weight))
+
+
+@dataclass(frozen=True)
+class AxisPlan:
+    """For one axis: the output pixels each tile renders (a contiguous run) and their local coordinates."""
+
+    start: np.ndarray   # [n_tiles] first output index of each tile
+    count: np.ndarray   # [n_tiles] how many output pixels it renders
+    local: np.ndarray   # [n_tiles, max_count] tile-local coordinate (padded with 0)
+
+    @property
+    def max_count(self) -> int:
+        return int(self.local.shape[1])
+
+
+def axis_plan(n_in: int, n_out: int, tile: int) -> AxisPlan:
+    """Map output pixel centres to source coordinates, then to (tile, local coordinate in [-1, 1]).
+
+    Output pixel u sits at source position x = (u + 0.5) * n_in / n_out - 0.5; it belongs to the
+    tile whose pixel-centre span is nearest, and between two tiles' spans the network extrapolates
+    by at most half a pixel. At n_out == n_in this reproduces the training grid exactly.
+    """
+    n_tiles = math.ceil(n_in / tile)
+    u = np.arange(n_out)
+    x = (u + 0.5) * (n_in / n_out) - 0.5
+    t = np.clip(np.floor((x + 0.5) / tile).astype(np.int64), 0, n_tiles - 1)
+    local = -1.0 + 2.0 * (x - t * tile) / max(tile - 1, 1)
+    count = np.bincount(t, minlength=n_tiles)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    m = max(int(count.max()), 1)
+    table = np.zeros((n_tiles, m), np.float32)
+    slot = u - start[t]
+    table[t, slot] = local
+    return AxisPlan(start, count, table)
+
+
+def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """Coordinates ``[B, my*mx, 2]`` for the given flat tile indices, plus which slots are real and where they go.
+
+    Returns (coords, valid [B, my*mx] bool, flat output index [B, my*mx]) for a vectorised scatter.
+    """
+    nx = len(px.start)
+    ty, tx = tiles // nx, tiles % nx
+    my, mx = py.max_count, px.max_count
+    ly, lx = py.local[ty], px.local[tx]                        # [B,my], [B,mx]
+    coords = np.stack(np.broadcast_arrays(lx[:, None, :], ly[:, :, None]), axis=-1).reshape(len(tiles), my * mx, 2)
+    iy = np.arange(my)[None, :, None]
+    ix = np.arange(mx)[None, None, :]
+    valid = (iy < py.count[ty][:, None, None]) & (ix < px.count[tx][:, None, None])
+    out_w = int(px.count.sum())
+    flat = (py.start[ty][:, None, None] + iy) * out_w + (px.start[tx][:, None, None] + ix)
+    return torch.from_numpy(coords), valid.reshape(len(tiles), -1), flat.reshape(len(tiles), -1)

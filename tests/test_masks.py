@@ -1,0 +1,38 @@
+import torch
+
+from inrzip import masks
+from inrzip.siren import SirenConfig
+
+
+def test_paper_weight_counts():
+    cfg = SirenConfig(width=256, depth=3)
+    assert cfg.n_weights == 197_888 == 3 * 256**2 + 5 * 256
+    assert masks.ladder_counts(cfg.n_weights, 2) == [197_888, 158_311, 126_649]
+    assert masks.ladder_counts(cfg.n_weights, 15)[-1] == 6_964
+
+
+def test_prune_removes_floor_gamma_of_survivors_globally():
+    theta = torch.randn(197_888, generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(theta, dtype=torch.bool)
+    m1 = masks.prune(theta, mask)
+    m2 = masks.prune(theta, m1)
+    assert int(m1.sum()) == 158_311 and int(m2.sum()) == 126_649
+    assert bool((m2 <= m1).all())  # only ever removes
+    # one global threshold: every kept weight is at least as large as every dropped one
+    assert theta[m1].abs().min() >= theta[~m1].abs().max()
+
+
+def test_global_ranking_can_empty_a_small_layer_first():
+    theta = torch.cat([torch.full((10,), 0.01), torch.linspace(1, 2, 90)])
+    m = masks.prune(theta, torch.ones(100, dtype=torch.bool))
+    assert not m[:20].any() and m[20:].all()  # 20 dropped: the whole small layer, then the 10 next smallest
+
+
+def test_random_scores_differ_from_magnitude():
+    g = torch.Generator().manual_seed(1)
+    theta = torch.randn(1000, generator=g)
+    mask = torch.ones(1000, dtype=torch.bool)
+    rnd = masks.prune(theta, mask, scores=masks.random_scores(1000, g))
+    mag = masks.prune(theta, mask)
+    assert int(rnd.sum()) == int(mag.sum()) == 800
+    assert not torch.equal(rnd, mag)

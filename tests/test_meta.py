@@ -1,0 +1,93 @@
+import pytest
+import torch
+
+from inrzip import fit, masks, meta, siren
+from inrzip.meta import MetaConfig
+from inrzip.siren import SirenConfig
+
+
+def _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc):
+    index = masks.mask_index(mask)
+    adapted = meta.adapt(cfg, siren.initial_values(cfg, theta, index), bias, index, coords, target,
+                         mc.inner_steps, mc.inner_lr, False, mc.inner_opt)
+    return float(fit.tile_losses(cfg, adapted, bias, index, coords, target).mean().detach())
+
+
+@pytest.mark.parametrize("second_order,inner_opt", [(True, "sgd"), (False, "sgd"), (False, "adam")])
+def test_one_outer_step_lowers_post_adaptation_loss(second_order, inner_opt):
+    cfg = SirenConfig(width=8, depth=1, tile=8, w0=10.0)
+    g = torch.Generator().manual_seed(0)
+    theta, bias = siren.init_params(cfg, g)
+    theta.requires_grad_(True)
+    bias.requires_grad_(True)
+    mask = masks.prune(theta.detach(), torch.ones(cfg.n_weights, dtype=torch.bool))
+    coords = siren.tile_grid(8)
+    target = 0.5 + 0.3 * torch.rand(4, 64, 3, generator=g)  # toy task set
+    mc = MetaConfig(inner_steps=2, inner_lr=1e-2, second_order=second_order, inner_opt=inner_opt)
+    before = _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
+    opt = torch.optim.Adam([theta, bias], lr=1e-3)
+    meta.outer_step(cfg, theta, bias, mask, coords, target, opt, mc)
+    after = _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
+    assert after < before
+
+
+def test_second_order_gradient_differs_from_first_order():
+    cfg = SirenConfig(width=8, depth=1, tile=8, w0=10.0)
+    theta, bias = siren.init_params(cfg, torch.Generator().manual_seed(0))
+    mask = torch.ones(cfg.n_weights, dtype=torch.bool)
+    target = torch.rand(3, 64, 3, generator=torch.Generator().manual_seed(1))
+    grads = []
+    for so in (False, True):
+        th = theta.clone().requires_grad_(True)
+        index = masks.mask_index(mask)
+        a = meta.adapt(cfg, siren.initial_values(cfg, th, index), bias, index, siren.tile_grid(8), target, 2, 0.1, so)
+        fit.tile_losses(cfg, a, bias, index, siren.tile_grid(8), target).mean().backward()
+        grads.append(th.grad)
+    assert not torch.allclose(grads[0], grads[1])
+
+
+def test_ladder_file_levels_and_manifest(tiny_ladder):
+    import json
+
+    from inrzip import weights
+
+    ladder = weights.load(str(tiny_ladder))
+    counts = [lv.n_weights for lv in ladder.levels]
+    assert counts == sorted(counts) and len(counts) == 4  # dense + 3 rounds, quality 1 = sparsest
+    assert counts[::-1] == masks.ladder_counts(ladder.cfg.n_weights, 3)
+    for lv in ladder.levels:
+        assert bool((lv.theta[~lv.mask] == 0).all())
+    entry = json.loads((tiny_ladder.parent / "manifest.json").read_text())[tiny_ladder.name]
+    assert entry["id"] == ladder.id and len(entry["levels"]) == 4
+    assert all("val_psnr_100_steps" in lv for lv in entry["levels"])
+
+
+def test_interrupted_training_resumes_to_the_same_result(photo_dir, tmp_path, monkeypatch):
+    cfg = SirenConfig(width=8, depth=1, w0=10.0, tile=8)
+    mc = MetaConfig(outer_steps=12, round_steps=6, rounds=2, meta_batch=4, inner_steps=1, val_tiles=4,
+                    test_steps=3, ckpt_every=4, inner_opt="adam", inner_lr=1e-2, outer_lr=1e-2)
+    torch.set_num_threads(1)
+    ref = meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "a" / "ref", log=lambda m: None) \
+        if (tmp_path / "a").mkdir() is None else None
+    real_step, calls = meta.outer_step, {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 15:  # dies during the first pruning round, after a checkpoint
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    (tmp_path / "b").mkdir()
+    monkeypatch.setattr(meta, "outer_step", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "b" / "run", log=lambda m: None)
+    assert (tmp_path / "b" / "run.ckpt").exists()
+    monkeypatch.setattr(meta, "outer_step", real_step)
+    messages = []
+    out = meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "b" / "run", log=messages.append)
+    assert any("resumed" in m for m in messages)
+    a, b = torch.load(ref, weights_only=True), torch.load(out, weights_only=True)
+    for la, lb in zip(a["levels"], b["levels"], strict=True):
+        assert torch.equal(la["mask"], lb["mask"])
+        torch.testing.assert_close(la["theta"], lb["theta"])
+    assert not (tmp_path / "b" / "run.ckpt").exists()
