@@ -43,7 +43,7 @@ class Header:
     values: int        # surviving weights per tile (must equal the level's mask count)
     tiles: int         # number of tiles (ceil(h/tile) * ceil(w/tile))
     raw: int           # payload bytes after zstd
-    crc: int           # crc32 of the payload bytes before zstd
+    crc: int           # crc32 of the other header fields (msgpack) followed by the payload before zstd
 
     def check(self) -> None:
         """Refuse any header whose fields are out of range or don't add up."""
@@ -89,10 +89,18 @@ def unpack_values(raw: bytes, tiles: int, values: int) -> np.ndarray:
     return planes.reshape(-1).view("<f2").reshape(values, tiles).T.astype(np.float32)
 
 
+def checksum(header: Header, raw: bytes) -> int:
+    """crc32 over every header field but the checksum, then the payload: a flip anywhere is caught."""
+    fields = asdict(header)
+    fields.pop("crc")
+    return zlib.crc32(raw, zlib.crc32(msgpack.packb(fields)))
+
+
 def write(header_fields: dict, values: np.ndarray) -> bytes:
     """Serialise a header (without raw/crc, which are computed here) and the per-tile values."""
     raw = pack_values(values)
-    header = Header(**header_fields, raw=len(raw), crc=zlib.crc32(raw))
+    header = Header(**header_fields, raw=len(raw), crc=0)
+    header = Header(**(asdict(header) | {"crc": checksum(header, raw)}))
     header.check()
     head = msgpack.packb(asdict(header))
     payload = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
@@ -137,6 +145,6 @@ def read(data: bytes) -> tuple[Header, np.ndarray]:
         raise InrzipError("corrupt .inrz payload (zstd)") from None
     if len(raw) != header.raw:
         raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
-    if zlib.crc32(raw) != header.crc:
+    if checksum(header, raw) != header.crc:
         raise InrzipError("corrupt .inrz payload: checksum mismatch")
     return header, unpack_values(raw, header.tiles, header.values)

@@ -1,0 +1,96 @@
+import io
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import smooth_photo
+from inrzip.cli import main
+
+
+@pytest.fixture()
+def photo(tmp_path):
+    p = tmp_path / "photo.png"
+    Image.fromarray(smooth_photo(24, 32, 4)).save(p)
+    return p
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def test_encode_decode_info(tiny_init, photo, tmp_path):
+    r = run("encode", photo, "--init", tiny_init, "-q", "3", "--steps", "30")
+    assert r.exit_code == 0, r.output
+    inrz = photo.with_suffix(".inrz")
+    assert inrz.exists() and "bpp" in r.output and "PSNR" in r.output
+    original = photo.read_bytes()
+    r = run("decode", inrz)  # would land on photo.png: refused, original untouched
+    assert r.exit_code != 0 and "exists" in r.output and photo.read_bytes() == original
+    r = run("decode", inrz, "-o", tmp_path / "big.png", "--size", "64x48")
+    assert r.exit_code == 0, r.output
+    assert Image.open(tmp_path / "big.png").size == (64, 48)
+    r = run("info", inrz)
+    assert r.exit_code == 0 and "quality     3" in r.output and "24" in r.output
+
+
+def test_stdin_stdout(tiny_init, photo):
+    r = CliRunner().invoke(main, ["encode", "-", "--init", tiny_init, "--steps", "2", "-q", "1"],
+                           input=photo.read_bytes())
+    assert r.exit_code == 0
+    assert r.stdout_bytes[:4] == b"INRZ"
+    d = CliRunner().invoke(main, ["decode", "-"], input=r.stdout_bytes)
+    assert d.exit_code == 0 and Image.open(io.BytesIO(d.stdout_bytes)).size == (32, 24)
+
+
+def test_force_and_no_overwrite(tiny_init, photo):
+    out = photo.with_suffix(".inrz")
+    out.write_bytes(b"keep me")
+    r = run("encode", photo, "--init", tiny_init, "--steps", "1")
+    assert r.exit_code == 1 and out.read_bytes() == b"keep me"
+    r = run("encode", photo, "--init", tiny_init, "--steps", "1", "--force")
+    assert r.exit_code == 0 and out.read_bytes()[:4] == b"INRZ"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["encode", "missing.png"], "cannot read"),
+    (["decode", "missing.inrz"], "cannot read"),
+    (["info", "notinrz.txt"], "not an .inrz"),
+    (["encode", "notinrz.txt"], "not an image"),
+    (["decode", "trunc.inrz"], "corrupt"),
+    (["decode", "good.inrz", "-o", "x.png", "--size", "0"], "--size"),
+    (["decode", "good.inrz", "-o", "x.png", "--size", "abc"], "--size"),
+    (["decode", "good.inrz", "-o", "x.png", "--size", "100000x100000"], "limit"),
+    (["encode", "photo.png", "-q", "1", "--bpp", "1"], "not both"),
+    (["encode", "photo.png", "-q", "99", "-o", "y.inrz"], "quality"),
+])
+def test_errors_one_line_nonzero_no_output(tiny_init, photo, args, message, monkeypatch):
+    d = photo.parent
+    monkeypatch.chdir(d)
+    (d / "notinrz.txt").write_text("hello")
+    good = run("encode", photo, "--init", tiny_init, "--steps", "1", "-o", d / "good.inrz")
+    assert good.exit_code == 0
+    (d / "trunc.inrz").write_bytes((d / "good.inrz").read_bytes()[:-7])
+    before = set(os.listdir(d))
+    extra = ["--init", tiny_init] if args[0] == "encode" else []
+    r = run(*args, *extra)
+    assert r.exit_code != 0
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in r.output
+    assert set(os.listdir(d)) == before  # no partial or temporary file left
+
+
+def test_decode_image_is_not_a_traceback(photo):
+    r = run("decode", photo, "-o", photo.parent / "o.png")
+    assert r.exit_code == 1 and "not an .inrz" in r.output
+
+
+def test_same_seed_same_bytes(tiny_init, photo, tmp_path):
+    a, b = tmp_path / "a.inrz", tmp_path / "b.inrz"
+    for p in (a, b):
+        assert run("encode", photo, "--init", tiny_init, "--steps", "10", "--seed", "3", "-o", p).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    img = np.asarray(Image.open(photo))
+    assert img.shape == (24, 32, 3)

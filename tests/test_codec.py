@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from conftest import smooth_photo
+from inrzip import codec, container
+from inrzip.errors import InrzipError
+
+
+def test_encode_decode_reaches_psnr(tiny_init):
+    rgb = smooth_photo(30, 37, 11)
+    enc = codec.encode(rgb, quality=4, init=tiny_init, steps=100, lr=1e-2)
+    out = codec.decode(enc.data)
+    assert out.shape == rgb.shape and out.dtype == np.uint8
+    assert codec.psnr_uint8(rgb, out) == pytest.approx(enc.psnr)
+    assert enc.psnr > 30
+    assert enc.bpp == len(enc.data) * 8 / (30 * 37)
+
+
+def test_more_weights_cost_more_bits_and_fit_better(tiny_init):
+    rgb = smooth_photo(32, 32, 3)
+    lo, hi = (codec.encode(rgb, quality=q, init=tiny_init, steps=60, lr=1e-2) for q in (1, 4))
+    assert len(lo.data) < len(hi.data) and lo.psnr < hi.psnr + 0.5
+
+
+def test_decode_any_size(tiny_init):
+    data = codec.encode(smooth_photo(24, 40, 1), quality=2, init=tiny_init, steps=5).data
+    assert codec.decode(data, size="80").shape == (48, 80, 3)
+    assert codec.decode(data, size="20").shape == (12, 20, 3)
+    assert codec.decode(data, size="123x7").shape == (7, 123, 3)
+    for bad in ("0", "-3", "abc", "10x", "100000x100000"):
+        with pytest.raises(InrzipError):
+            codec.decode(data, size=bad)
+
+
+def test_upscale_is_consistent_with_native(tiny_init):
+    rgb = smooth_photo(32, 32, 5)
+    data = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2).data
+    native = codec.decode(data).astype(float)
+    big = codec.decode(data, size="64").astype(float)
+    small_again = big.reshape(32, 2, 32, 2, 3).mean(axis=(1, 3))
+    assert np.abs(small_again - native).mean() < 4  # same picture, rendered finer
+
+
+def test_seed_determinism_and_chunk_invariance(tiny_init):
+    rgb = smooth_photo(30, 30, 2)
+    a = codec.encode(rgb, quality=3, init=tiny_init, steps=20, seed=7).data
+    b = codec.encode(rgb, quality=3, init=tiny_init, steps=20, seed=7).data
+    c = codec.encode(rgb, quality=3, init=tiny_init, steps=20, seed=7, chunk=5).data
+    assert a == b
+    ha, va = container.read(a)
+    hc, vc = container.read(c)
+    assert np.abs(va - vc).max() < 2e-3
+
+
+def test_bpp_picks_nearest_level(tiny_init):
+    from inrzip import weights
+
+    ladder = weights.load(tiny_init)
+    rates = [codec.nominal_bpp(lv.n_values, 8, 64, 64) for lv in ladder.levels]
+    for q, r in enumerate(rates, start=1):
+        assert codec.quality_for_bpp(ladder, r * 1.01, 64, 64) == q
+
+
+def test_unknown_init_and_bad_quality(tiny_init, monkeypatch):
+    data = codec.encode(smooth_photo(16, 16, 0), quality=1, init=tiny_init, steps=2).data
+    monkeypatch.setenv("INRZIP_WEIGHTS", "/nonexistent")
+    from inrzip import weights
+
+    if any(weights.load(str(p)).id == container.read_header(data)[0].init for p in weights.available().values()):
+        pytest.skip("shipped init collides")
+    with pytest.raises(InrzipError, match="initialization"):
+        codec.decode(data)
+    with pytest.raises(InrzipError, match="quality"):
+        codec.encode(smooth_photo(16, 16, 0), quality=99, init=tiny_init, steps=1)

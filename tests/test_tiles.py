@@ -1,0 +1,34 @@
+import numpy as np
+import torch
+
+from inrzip import siren, tiles
+
+
+def test_extract_covers_image_and_marks_padding():
+    rgb = np.random.default_rng(0).integers(0, 256, (13, 21, 3), dtype=np.uint8)
+    ny, nx = tiles.grid_shape(13, 21, 8)
+    t, w = tiles.extract(rgb, 8, 0, ny * nx)
+    assert t.shape == (ny * nx, 64, 3) and w.shape == (ny * nx, 64, 1)
+    img = t.reshape(ny, nx, 8, 8, 3).permute(0, 2, 1, 3, 4).reshape(ny * 8, nx * 8, 3)
+    np.testing.assert_allclose(img[:13, :21].numpy(), rgb / 255.0, atol=1e-6)
+    assert float(w.sum()) == 13 * 21
+    # chunked extraction gives the same tiles
+    part, _ = tiles.extract(rgb, 8, 3, 5)
+    assert torch.equal(part, t[3:5])
+
+
+def test_native_plan_reproduces_training_grid():
+    p = tiles.axis_plan(20, 20, 8)
+    assert p.count.tolist() == [8, 8, 4]
+    np.testing.assert_allclose(p.local[0], siren.tile_grid(8)[:8, 0].numpy(), atol=1e-6)
+
+
+def test_plan_any_size_assigns_every_output_pixel_once():
+    for n_in, n_out in [(20, 7), (20, 53), (768, 1536), (5, 1)]:
+        py, px = tiles.axis_plan(n_in, n_out, 8), tiles.axis_plan(n_in + 3, n_out + 2, 8)
+        assert py.count.sum() == n_out
+        idx = np.arange(len(py.start) * len(px.start))
+        _, valid, flat = tiles.render_batch(py, px, idx)
+        hit = np.sort(flat[valid])
+        assert np.array_equal(hit, np.arange(n_out * (n_out + 2)))
+        assert np.abs(py.local).max() <= 1 + 2 / 7 + 1e-6
