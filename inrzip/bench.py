@@ -21,8 +21,10 @@ from .data import list_images
 def machine() -> str:
     """One line saying where figures came from."""
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
-    return (f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads){gpu}")
+    return (
+        f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads){gpu}"
+    )
 
 
 def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
@@ -54,8 +56,16 @@ def default_qualities(ladder: shipped.Ladder, lo: float = 0.2, hi: float = 2.2) 
     return [lv.quality for lv in ladder.levels if lo <= codec.nominal_bpp(lv.n_values, t, 64 * t, 64 * t) <= hi]
 
 
-def run(data_dir: str | None, qualities: list[int] | None, steps: int = 100, lr: float = codec.DEFAULT_LR,
-        device: str = "auto", limit: int | None = None, init: str = shipped.DEFAULT_INIT, log=print) -> dict:
+def run(
+    data_dir: str | None,
+    qualities: list[int] | None,
+    steps: int = 100,
+    lr: float = codec.DEFAULT_LR,
+    device: str = "auto",
+    limit: int | None = None,
+    init: str = shipped.DEFAULT_INIT,
+    log=print,
+) -> dict:
     """Encode/decode every image at every level; JPEG at each matched size. Returns the full report."""
     ladder = shipped.load(init)
     paths = list_images(data_dir) if data_dir else images.sample_photos()
@@ -66,37 +76,69 @@ def run(data_dir: str | None, qualities: list[int] | None, steps: int = 100, lr:
         rgb, _ = images.load_image(path)
         h, w, _ = rgb.shape
         for q in qualities:
-            enc = codec.encode(rgb, quality=q, steps=steps, lr=lr, device=device)
+            enc = codec.encode(rgb, quality=q, steps=steps, lr=lr, device=device, init=init)
             t0 = time.perf_counter()
             recon = codec.decode(enc.data, device=device)
             dec_s = time.perf_counter() - t0
             jq, jdata = jpeg_at_size(rgb, len(enc.data))
             jrgb = np.asarray(Image.open(io.BytesIO(jdata)).convert("RGB"))
-            row = {"image": path.name, "quality": q, "bytes": len(enc.data), "bpp": enc.bpp,
-                   "psnr": codec.psnr_uint8(rgb, recon), "encode_s": enc.seconds, "decode_s": dec_s,
-                   "jpeg_quality": jq, "jpeg_bpp": len(jdata) * 8 / (w * h), "jpeg_psnr": codec.psnr_uint8(rgb, jrgb)}
+            row = {
+                "image": path.name,
+                "quality": q,
+                "bytes": len(enc.data),
+                "bpp": enc.bpp,
+                "psnr": codec.psnr_uint8(rgb, recon),
+                "encode_s": enc.seconds,
+                "decode_s": dec_s,
+                "jpeg_quality": jq,
+                "jpeg_bpp": len(jdata) * 8 / (w * h),
+                "jpeg_psnr": codec.psnr_uint8(rgb, jrgb),
+            }
             rows.append(row)
-            log(f"{path.name} q{q}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({row['encode_s']:.1f} s) | "
-                f"JPEG q{jq}: {row['jpeg_bpp']:.3f} bpp {row['jpeg_psnr']:.2f} dB")
+            log(
+                f"{path.name} q{q}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({row['encode_s']:.1f} s) | "
+                f"JPEG q{jq}: {row['jpeg_bpp']:.3f} bpp {row['jpeg_psnr']:.2f} dB"
+            )
     means = []
     for q in qualities:
         sel = [r for r in rows if r["quality"] == q]
-        means.append({"quality": q, "n_weights": ladder.level(q).n_weights,
-                      **{k: float(np.mean([r[k] for r in sel])) for k in
-                         ("bpp", "psnr", "encode_s", "decode_s", "jpeg_bpp", "jpeg_psnr")}})
-    return {"data": str(data_dir or "sample photos"), "images": len(paths), "init": ladder.name,
-            "init_id": ladder.id, "steps": steps, "lr": lr, "machine": machine(), "rows": rows, "means": means}
+        means.append(
+            {
+                "quality": q,
+                "n_weights": ladder.level(q).n_weights,
+                **{
+                    k: float(np.mean([r[k] for r in sel]))
+                    for k in ("bpp", "psnr", "encode_s", "decode_s", "jpeg_bpp", "jpeg_psnr")
+                },
+            }
+        )
+    return {
+        "data": str(data_dir or "sample photos"),
+        "images": len(paths),
+        "init": ladder.name,
+        "init_id": ladder.id,
+        "steps": steps,
+        "lr": lr,
+        "machine": machine(),
+        "rows": rows,
+        "means": means,
+    }
 
 
 def format_table(report: dict) -> str:
     """Per-level means as a plain-text table."""
-    lines = [f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
-             f"{report['steps']} steps, lr {report['lr']:g}", f"machine: {report['machine']}",
-             f"{'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
-             f"{'JPEG bpp':>8} {'JPEG PSNR':>9}"]
+    lines = [
+        f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
+        f"{report['steps']} steps, lr {report['lr']:g}",
+        f"machine: {report['machine']}",
+        f"{'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
+        f"{'JPEG bpp':>8} {'JPEG PSNR':>9}",
+    ]
     for m in report["means"]:
-        lines.append(f"{m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} {m['encode_s']:>7.2f} "
-                     f"{m['decode_s']:>7.3f} | {m['jpeg_bpp']:>8.3f} {m['jpeg_psnr']:>9.2f}")
+        lines.append(
+            f"{m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} {m['encode_s']:>7.2f} "
+            f"{m['decode_s']:>7.3f} | {m['jpeg_bpp']:>8.3f} {m['jpeg_psnr']:>9.2f}"
+        )
     return "\n".join(lines)
 
 
@@ -106,12 +148,18 @@ def write_json(report: dict, path: Path) -> None:
     out = {
         "name": "inrzip",
         "description": f"inrzip {report['init']} ({report['init_id']}), {report['steps']} Adam steps, "
-                       f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
-        "results": {"bpp": [m["bpp"] for m in means], "psnr-rgb": [m["psnr"] for m in means],
-                    "encoding_time": [m["encode_s"] for m in means], "decoding_time": [m["decode_s"] for m in means],
-                    "quality": [m["quality"] for m in means]},
-        "jpeg": {"name": "JPEG (Pillow, 4:2:0, size-matched)",
-                 "results": {"bpp": [m["jpeg_bpp"] for m in means], "psnr-rgb": [m["jpeg_psnr"] for m in means]}},
+        f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
+        "results": {
+            "bpp": [m["bpp"] for m in means],
+            "psnr-rgb": [m["psnr"] for m in means],
+            "encoding_time": [m["encode_s"] for m in means],
+            "decoding_time": [m["decode_s"] for m in means],
+            "quality": [m["quality"] for m in means],
+        },
+        "jpeg": {
+            "name": "JPEG (Pillow, 4:2:0, size-matched)",
+            "results": {"bpp": [m["jpeg_bpp"] for m in means], "psnr-rgb": [m["jpeg_psnr"] for m in means]},
+        },
         "rows": report["rows"],
     }
     path.write_text(json.dumps(out, indent=2) + "\n")

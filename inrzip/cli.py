@@ -95,12 +95,24 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, force) -
         rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
         for note in notes:
             click.echo(f"inrzip: warning: {src}: {note}", err=True)
-        result = codec.encode(rgb, quality=quality, bpp=bpp, steps=steps, lr=lr, device=device, seed=seed,
-                              init=init or shipped.DEFAULT_INIT, on_step=_bar(f"encode {Path(src).name}"))
+        result = codec.encode(
+            rgb,
+            quality=quality,
+            bpp=bpp,
+            steps=steps,
+            lr=lr,
+            device=device,
+            seed=seed,
+            init=init or shipped.DEFAULT_INIT,
+            on_step=_bar(f"encode {Path(src).name}"),
+        )
         files.write_atomic(dst, result.data, force=force)
         h = result.header
-        _say(f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {len(result.data):,} bytes, "
-             f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s", to_stderr=dst == "-")
+        _say(
+            f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {len(result.data):,} bytes, "
+            f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
+            to_stderr=dst == "-",
+        )
 
 
 @main.command()
@@ -130,7 +142,9 @@ def _image_bytes(rgb, dst: str, fmt: str | None) -> bytes:
 
     buf = io.BytesIO()
     try:
-        Image.fromarray(rgb, "RGB").save(buf, format=fmt or Image.registered_extensions().get(Path(dst).suffix.lower(), "PNG"))
+        Image.fromarray(rgb, "RGB").save(
+            buf, format=fmt or Image.registered_extensions().get(Path(dst).suffix.lower(), "PNG")
+        )
     except (KeyError, ValueError, OSError) as e:
         raise InrzipError(f"cannot write {dst}: {e}") from None
     return buf.getvalue()
@@ -149,11 +163,13 @@ def info(input) -> None:
         name = shipped.find_by_id(header.init).name
     except LookupError:
         name = "not installed"
-    _say(f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
-         f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
-         f"image       {header.width}x{header.height}\ninit        {header.init} ({name})\n"
-         f"quality     {header.quality}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
-         f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}")
+    _say(
+        f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
+        f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
+        f"image       {header.width}x{header.height}\ninit        {header.init} ({name})\n"
+        f"quality     {header.quality}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
+        f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}"
+    )
 
 
 @main.command()
@@ -175,15 +191,25 @@ def demo(out_dir, device, force) -> None:
     files.write_atomic(inrz, result.data, force=force)
     files.write_atomic(png, images.png_bytes(codec.decode(result.data, device=device)), force=force)
     h = result.header
-    files.write_atomic(big, images.png_bytes(codec.decode(result.data, size=str(2 * max(h.width, h.height)), device=device)), force=force)
-    _say(f"{photo} ({h.width}x{h.height}) -> {inrz}: quality {h.quality}, {len(result.data):,} bytes, "
-         f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, encode {result.seconds:.1f} s\n"
-         f"decoded: {png}, 2x: {big}")
+    files.write_atomic(
+        big,
+        images.png_bytes(codec.decode(result.data, size=str(2 * max(h.width, h.height)), device=device)),
+        force=force,
+    )
+    _say(
+        f"{photo} ({h.width}x{h.height}) -> {inrz}: quality {h.quality}, {len(result.data):,} bytes, "
+        f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, encode {result.seconds:.1f} s\n"
+        f"decoded: {png}, 2x: {big}"
+    )
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Photo folder (default: sample photos).")
-@click.option("-q", "--quality", "qualities", type=int, multiple=True, help="Levels to run (default: those spanning ~0.2-2 bpp).")
+@click.option(
+    "--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Photo folder (default: sample photos)."
+)
+@click.option(
+    "-q", "--quality", "qualities", type=int, multiple=True, help="Levels to run (default: those spanning ~0.2-2 bpp)."
+)
 @click.option("--steps", default=100, show_default=True)
 @click.option("--lr", default=1e-3, show_default=True)
 @device_option
@@ -193,8 +219,15 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
     """Rate-distortion table: inrzip levels vs JPEG at the nearest file size."""
     from . import bench as benchmod
 
-    report = benchmod.run(data_dir, list(qualities) or None, steps=steps, lr=lr, device=device, limit=limit,
-                          log=lambda m: click.echo(m, err=True))
+    report = benchmod.run(
+        data_dir,
+        list(qualities) or None,
+        steps=steps,
+        lr=lr,
+        device=device,
+        limit=limit,
+        log=lambda m: click.echo(m, err=True),
+    )
     _say(benchmod.format_table(report))
     if json_out:
         benchmod.write_json(report, Path(json_out))
@@ -202,8 +235,12 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
 
 
 @main.command()
-@click.option("--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos.")
-@click.option("--val", "val_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Validation photos.")
+@click.option(
+    "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
+)
+@click.option(
+    "--val", "val_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Validation photos."
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output ladder, e.g. weights/NAME.")
 @click.option("--width", default=32, show_default=True)
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width layers.")
@@ -214,8 +251,13 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
 @click.option("--rounds", default=24, show_default=True)
 @click.option("--meta-batch", default=32, show_default=True)
 @click.option("--inner-steps", default=5, show_default=True)
-@click.option("--inner-opt", type=click.Choice(["sgd", "adam"]), default="adam", show_default=True,
-              help="Inner-loop optimizer: the paper's SGD, or Adam as the encoder runs it.")
+@click.option(
+    "--inner-opt",
+    type=click.Choice(["sgd", "adam"]),
+    default="adam",
+    show_default=True,
+    help="Inner-loop optimizer: the paper's SGD, or Adam as the encoder runs it.",
+)
 @click.option("--inner-lr", default=3e-3, show_default=True)
 @click.option("--outer-lr", default=1e-3, show_default=True)
 @click.option("--test-lr", default=3e-3, show_default=True, help="Adam lr of the validation fit.")
@@ -224,8 +266,29 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--val-tiles", default=128, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
-def train(train_dir, val_dir, out, width, depth, tile, w0, outer_steps, round_steps, rounds, meta_batch,
-          inner_steps, inner_opt, inner_lr, outer_lr, test_lr, second_order, scores, seed, val_tiles, threads) -> None:
+def train(
+    train_dir,
+    val_dir,
+    out,
+    width,
+    depth,
+    tile,
+    w0,
+    outer_steps,
+    round_steps,
+    rounds,
+    meta_batch,
+    inner_steps,
+    inner_opt,
+    inner_lr,
+    outer_lr,
+    test_lr,
+    second_order,
+    scores,
+    seed,
+    val_tiles,
+    threads,
+) -> None:
     """Meta-learn a sparse initialization ladder (resumes from OUT.ckpt if present)."""
     import torch
 
@@ -235,13 +298,26 @@ def train(train_dir, val_dir, out, width, depth, tile, w0, outer_steps, round_st
     if threads:
         torch.set_num_threads(threads)
     cfg = SirenConfig(width=width, depth=depth, w0=w0, tile=tile)
-    mc = MetaConfig(outer_steps=outer_steps, round_steps=round_steps, rounds=rounds, meta_batch=meta_batch,
-                    inner_steps=inner_steps, inner_opt=inner_opt, inner_lr=inner_lr, outer_lr=outer_lr,
-                    test_lr=test_lr, second_order=second_order, scores=scores, seed=seed, val_tiles=val_tiles)
+    mc = MetaConfig(
+        outer_steps=outer_steps,
+        round_steps=round_steps,
+        rounds=rounds,
+        meta_batch=meta_batch,
+        inner_steps=inner_steps,
+        inner_opt=inner_opt,
+        inner_lr=inner_lr,
+        outer_lr=outer_lr,
+        test_lr=test_lr,
+        second_order=second_order,
+        scores=scores,
+        seed=seed,
+        val_tiles=val_tiles,
+    )
     command = "inrzip " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
-        path = train_ladder(cfg, mc, train_dir, val_dir, Path(out), command=command,
-                            log=lambda m: click.echo(m, err=True))
+        path = train_ladder(
+            cfg, mc, train_dir, val_dir, Path(out), command=command, log=lambda m: click.echo(m, err=True)
+        )
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
     click.echo(f"wrote {path}")

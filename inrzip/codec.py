@@ -18,14 +18,14 @@ from .container import Header
 from .errors import InrzipError
 
 DEFAULT_STEPS = 100
-DEFAULT_LR = 1e-3          # measured better than the authors' 1e-4 on val: see README
+DEFAULT_LR = 1e-3  # measured better than the authors' 1e-4 on val: see README
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
-ENCODE_CHUNK = 256         # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
+ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
 DECODE_CHUNK = 1024
 
 
 def pick_device(device: str = "auto") -> torch.device:
-    """"auto" picks CUDA when present."""
+    """ "auto" picks CUDA when present."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cuda" and not torch.cuda.is_available():
@@ -63,9 +63,18 @@ class Encoded:
         return len(self.data) * 8 / (self.header.width * self.header.height)
 
 
-def encode(rgb: np.ndarray, quality: int | None = None, bpp: float | None = None, steps: int = DEFAULT_STEPS,
-           lr: float = DEFAULT_LR, device: str = "auto", seed: int = 0, init: str = shipped.DEFAULT_INIT,
-           chunk: int = ENCODE_CHUNK, on_step: Callable[[int, int], None] | None = None) -> Encoded:
+def encode(
+    rgb: np.ndarray,
+    quality: int | None = None,
+    bpp: float | None = None,
+    steps: int = DEFAULT_STEPS,
+    lr: float = DEFAULT_LR,
+    device: str = "auto",
+    seed: int = 0,
+    init: str = shipped.DEFAULT_INIT,
+    chunk: int = ENCODE_CHUNK,
+    on_step: Callable[[int, int], None] | None = None,
+) -> Encoded:
     """Fit every tile of ``rgb [H,W,3] uint8`` from the shared init and pack the surviving weights."""
     t0 = time.perf_counter()
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
@@ -98,11 +107,13 @@ def encode(rgb: np.ndarray, quality: int | None = None, bpp: float | None = None
         stop = min(start + chunk, n)
         target, weight = tiles.extract(rgb, cfg.tile, start, stop)
         report = None if on_step is None else (lambda s, _loss, k=k: on_step(k * steps + s + 1, n_chunks * steps))
-        values = fitting.fit(cfg, theta, bias, mask, coords, target.to(dev), steps=steps, lr=lr,
-                             weight=weight.to(dev), on_step=report)
+        values = fitting.fit(
+            cfg, theta, bias, mask, coords, target.to(dev), steps=steps, lr=lr, weight=weight.to(dev), on_step=report
+        )
         out[start:stop] = values.cpu().numpy()
-    fields = dict(init=ladder.id, quality=quality, width=w, height=h, tile=cfg.tile, codec="fp16",
-                  values=level.n_values, tiles=n)
+    fields = dict(
+        init=ladder.id, quality=quality, width=w, height=h, tile=cfg.tile, codec="fp16", values=level.n_values, tiles=n
+    )
     data = container.write(fields, out)
     header, _ = container.read_header(data)
     seconds = time.perf_counter() - t0
@@ -170,8 +181,16 @@ def decode(data: bytes, size: str | None = None, device: str = "auto", chunk: in
 
 
 @torch.no_grad()
-def render(ladder: shipped.Ladder, level: shipped.Level, values: np.ndarray, header: Header, out_w: int,
-           out_h: int, dev: torch.device, chunk: int) -> np.ndarray:
+def render(
+    ladder: shipped.Ladder,
+    level: shipped.Level,
+    values: np.ndarray,
+    header: Header,
+    out_w: int,
+    out_h: int,
+    dev: torch.device,
+    chunk: int,
+) -> np.ndarray:
     """Evaluate all tile networks on an ``out_w x out_h`` grid, a chunk of tiles at a time."""
     from . import siren
 

@@ -24,9 +24,9 @@ MAGIC = b"INRZ"
 VERSION = 1
 PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
-MAX_SIDE = 1 << 16                 # largest width/height a file may claim
-MAX_PAYLOAD = 1 << 30              # refuse to inflate more than 1 GiB, whatever the header says
-CODECS = {"fp16": 2}               # value codec -> bytes per stored value
+MAX_SIDE = 1 << 16  # largest width/height a file may claim
+MAX_PAYLOAD = 1 << 30  # refuse to inflate more than 1 GiB, whatever the header says
+CODECS = {"fp16": 2}  # value codec -> bytes per stored value
 ZSTD_LEVEL = 19
 
 
@@ -34,22 +34,26 @@ ZSTD_LEVEL = 19
 class Header:
     """What a decoder needs besides the shipped init: which init, which level, the image and its tiling."""
 
-    init: str          # content id of the initialization file (16 hex digits)
-    quality: int       # ladder level, 1 = fewest weights
+    init: str  # content id of the initialization file (16 hex digits)
+    quality: int  # ladder level, 1 = fewest weights
     width: int
     height: int
     tile: int
-    codec: str         # "fp16"
-    values: int        # surviving weights per tile (must equal the level's mask count)
-    tiles: int         # number of tiles (ceil(h/tile) * ceil(w/tile))
-    raw: int           # payload bytes after zstd
-    crc: int           # crc32 of the other header fields (msgpack) followed by the payload before zstd
+    codec: str  # "fp16"
+    values: int  # surviving weights per tile (must equal the level's mask count)
+    tiles: int  # number of tiles (ceil(h/tile) * ceil(w/tile))
+    raw: int  # payload bytes after zstd
+    crc: int  # crc32 of the other header fields (msgpack) followed by the payload before zstd
 
     def check(self) -> None:
         """Refuse any header whose fields are out of range or don't add up."""
+
         def bad(msg: str) -> InrzipError:
             return InrzipError(f"corrupt .inrz header: {msg}")
-        if not (isinstance(self.init, str) and len(self.init) == 16 and all(c in "0123456789abcdef" for c in self.init)):
+
+        if not (
+            isinstance(self.init, str) and len(self.init) == 16 and all(c in "0123456789abcdef" for c in self.init)
+        ):
             raise bad("init id")
         ints = ("quality", "width", "height", "tile", "values", "tiles", "raw", "crc")
         if not all(isinstance(getattr(self, k), int) and not isinstance(getattr(self, k), bool) for k in ints):
@@ -119,8 +123,16 @@ def read_header(data: bytes) -> tuple[Header, int]:
     if head_len > MAX_HEADER or PREFIX.size + head_len > len(data):
         raise InrzipError("corrupt .inrz file: header length out of range (truncated?)")
     try:
-        fields = msgpack.unpackb(data[PREFIX.size : PREFIX.size + head_len], raw=False, strict_map_key=True,
-                                 max_str_len=256, max_bin_len=0, max_array_len=0, max_map_len=32, max_ext_len=0)
+        fields = msgpack.unpackb(
+            data[PREFIX.size : PREFIX.size + head_len],
+            raw=False,
+            strict_map_key=True,
+            max_str_len=256,
+            max_bin_len=0,
+            max_array_len=0,
+            max_map_len=32,
+            max_ext_len=0,
+        )
     except Exception:  # msgpack raises many types on garbage; all mean the same thing here
         raise InrzipError("corrupt .inrz header (not msgpack)") from None
     if not isinstance(fields, dict) or set(fields) != set(Header.__dataclass_fields__):

@@ -11,8 +11,15 @@ from . import siren
 from .siren import SirenConfig
 
 
-def tile_losses(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor, coords: Tensor,
-                target: Tensor, weight: Tensor | None = None) -> Tensor:
+def tile_losses(
+    cfg: SirenConfig,
+    values: Tensor,
+    bias: Tensor,
+    index: Tensor,
+    coords: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+) -> Tensor:
     """Mean squared error of each tile network ``[B]`` (``weight [B,N,1]`` ignores padded pixels)."""
     pred = siren.forward(cfg, *siren.tile_params(cfg, values, bias, index), coords)
     err = (pred - target).square()
@@ -21,9 +28,18 @@ def tile_losses(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor, c
     return (err * weight).sum(dim=(1, 2)) / (weight.sum(dim=(1, 2)) * err.shape[-1]).clamp_min(1)
 
 
-def fit(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor,
-        steps: int = 100, lr: float = 1e-4, weight: Tensor | None = None,
-        on_step: Callable[[int, Tensor], None] | None = None) -> Tensor:
+def fit(
+    cfg: SirenConfig,
+    theta: Tensor,
+    bias: Tensor,
+    mask: Tensor,
+    coords: Tensor,
+    target: Tensor,
+    steps: int = 100,
+    lr: float = 1e-4,
+    weight: Tensor | None = None,
+    on_step: Callable[[int, Tensor], None] | None = None,
+) -> Tensor:
     """Fit B tiles from the shared init; returns each tile's values ``[B, K + 3]`` (weights, output-bias offset).
 
     The loss is a *sum* of per-tile means and Adam is element-wise, so each tile's result

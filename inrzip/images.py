@@ -81,8 +81,12 @@ def sample_photos() -> list[Path]:
     from importlib.util import find_spec
 
     found = []
-    for pkg, rel in (("skimage", ("data", "astronaut.png")), ("skimage", ("data", "coffee.png")),
-                     ("skimage", ("data", "chelsea.png")), ("matplotlib", ("mpl-data", "sample_data", "grace_hopper.jpg"))):
+    for pkg, rel in (
+        ("skimage", ("data", "astronaut.png")),
+        ("skimage", ("data", "coffee.png")),
+        ("skimage", ("data", "chelsea.png")),
+        ("matplotlib", ("mpl-data", "sample_data", "grace_hopper.jpg")),
+    ):
         spec = find_spec(pkg)
         if spec and spec.submodule_search_locations:
             p = Path(next(iter(spec.submodule_search_locations)), *rel)

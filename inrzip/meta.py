@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from torch import Tensor
 
 from . import fit as fitting
 from . import masks, siren
+from .bench import machine
 from .data import CropSampler, fixed_tiles
 from .progress import Progress
 from .siren import SirenConfig
@@ -27,17 +27,17 @@ from .siren import SirenConfig
 class MetaConfig:
     """Meta-learning schedule (paper names). Defaults are the CPU ladder we ship."""
 
-    outer_steps: int = 4000          # dense MAML steps (tau)
-    round_steps: int = 1000          # re-meta-training steps per pruning round (tau~)
+    outer_steps: int = 4000  # dense MAML steps (tau)
+    round_steps: int = 1000  # re-meta-training steps per pruning round (tau~)
     rounds: int = 24
-    meta_batch: int = 32             # tasks (crops) per outer step
+    meta_batch: int = 32  # tasks (crops) per outer step
     inner_steps: int = 2
     inner_lr: float = 0.01
-    inner_opt: str = "sgd"           # "sgd" (paper) or "adam" (the test-time optimizer, first-order)
+    inner_opt: str = "sgd"  # "sgd" (paper) or "adam" (the test-time optimizer, first-order)
     outer_lr: float = 1e-4
     second_order: bool = False
     gamma: float = masks.GAMMA
-    scores: str = "magnitude"        # or "random" (the Random Pruning baseline)
+    scores: str = "magnitude"  # or "random" (the Random Pruning baseline)
     seed: int = 0
     val_tiles: int = 256
     test_steps: int = 100
@@ -46,8 +46,18 @@ class MetaConfig:
     keep_rounds: list[int] = field(default_factory=list)  # empty: keep every round
 
 
-def adapt(cfg: SirenConfig, values0: Tensor, bias: Tensor, index: Tensor, coords: Tensor, target: Tensor,
-          inner_steps: int, inner_lr: float, second_order: bool, inner_opt: str = "sgd") -> Tensor:
+def adapt(
+    cfg: SirenConfig,
+    values0: Tensor,
+    bias: Tensor,
+    index: Tensor,
+    coords: Tensor,
+    target: Tensor,
+    inner_steps: int,
+    inner_lr: float,
+    second_order: bool,
+    inner_opt: str = "sgd",
+) -> Tensor:
     """MAML inner loop: ``inner_steps`` of SGD (or Adam) on each task's surviving weights, all tasks at once.
 
     Summing per-task losses gives each task its own gradient. With ``second_order`` the graph of
@@ -71,21 +81,40 @@ def adapt(cfg: SirenConfig, values0: Tensor, bias: Tensor, index: Tensor, coords
     return values
 
 
-def outer_step(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor,
-               opt: torch.optim.Optimizer, mc: MetaConfig) -> float:
+def outer_step(
+    cfg: SirenConfig,
+    theta: Tensor,
+    bias: Tensor,
+    mask: Tensor,
+    coords: Tensor,
+    target: Tensor,
+    opt: torch.optim.Optimizer,
+    mc: MetaConfig,
+) -> float:
     """One MAML outer step on a batch of tasks; returns the mean post-adaptation MSE."""
     index = masks.mask_index(mask)
     opt.zero_grad(set_to_none=True)
-    adapted = adapt(cfg, siren.initial_values(cfg, theta, index), bias, index, coords, target, mc.inner_steps, mc.inner_lr, mc.second_order,
-                    mc.inner_opt)
+    adapted = adapt(
+        cfg,
+        siren.initial_values(cfg, theta, index),
+        bias,
+        index,
+        coords,
+        target,
+        mc.inner_steps,
+        mc.inner_lr,
+        mc.second_order,
+        mc.inner_opt,
+    )
     loss = fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
     loss.backward()
     opt.step()
     return float(loss.detach())
 
 
-def validate(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, tiles: Tensor,
-             steps: int, lr: float) -> float:
+def validate(
+    cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, tiles: Tensor, steps: int, lr: float
+) -> float:
     """Mean PSNR (dB) of fixed validation tiles after the test-time fit."""
     with torch.enable_grad():
         values = fitting.fit(cfg, theta.detach(), bias.detach(), mask, coords, tiles, steps=steps, lr=lr)
@@ -93,8 +122,9 @@ def validate(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords
     return float(fitting.psnr(mse).mean())
 
 
-def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str, out: Path,
-                 command: str = "", log=print) -> Path:
+def train_ladder(
+    cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str, out: Path, command: str = "", log=print
+) -> Path:
     """Meta-learn the dense init, then prune and re-meta-learn ``rounds`` times; save the ladder.
 
     Writes ``out.ckpt`` (resumable state) while running and ``out.pt`` + manifest entry at the end.
@@ -111,8 +141,14 @@ def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str,
     theta = theta0.clone().requires_grad_(True)
     bias = bias0.clone().requires_grad_(True)
     opt = torch.optim.Adam([theta, bias], lr=mc.outer_lr)  # one Adam state across rounds, as the paper
-    state = {"round": 0, "step": 0, "mask": torch.ones(cfg.n_weights, dtype=torch.bool), "levels": [],
-             "elapsed": 0.0, "losses": []}
+    state = {
+        "round": 0,
+        "step": 0,
+        "mask": torch.ones(cfg.n_weights, dtype=torch.bool),
+        "levels": [],
+        "elapsed": 0.0,
+        "losses": [],
+    }
     if ckpt.exists():
         saved = torch.load(ckpt, weights_only=False)
         if saved["siren"] != cfg.to_dict() or saved["meta"] != asdict(mc):
@@ -129,9 +165,20 @@ def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str,
 
     def save_ckpt() -> None:
         tmp = ckpt.with_suffix(".ckpt.tmp")
-        torch.save({"siren": cfg.to_dict(), "meta": asdict(mc), "theta": theta.detach(), "bias": bias.detach(),
-                    "opt": opt.state_dict(), "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
-                    "gen_rng": g.get_state(), "state": state}, tmp)
+        torch.save(
+            {
+                "siren": cfg.to_dict(),
+                "meta": asdict(mc),
+                "theta": theta.detach(),
+                "bias": bias.detach(),
+                "opt": opt.state_dict(),
+                "sampler": sampler.state(),
+                "torch_rng": torch.get_rng_state(),
+                "gen_rng": g.get_state(),
+                "state": state,
+            },
+            tmp,
+        )
         os.replace(tmp, ckpt)
 
     total = mc.outer_steps + mc.rounds * mc.round_steps
@@ -154,12 +201,22 @@ def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str,
         mask = state["mask"]
         if not mc.keep_rounds or r in mc.keep_rounds:
             val_psnr = validate(cfg, theta, bias, mask, coords, val, mc.test_steps, mc.test_lr)
-            state["levels"].append({"round": r, "n_weights": int(mask.sum()), "density": float(mask.float().mean()),
-                                    "theta": (theta.detach() * mask).clone(), "bias": bias.detach().clone(),
-                                    "mask": mask.clone(), "val_psnr": val_psnr,
-                                    "wall_s": time.monotonic() - t_start})
-            log(f"\nround {r}: {int(mask.sum())} weights ({mask.float().mean():.2%}), "
-                f"val PSNR after {mc.test_steps} steps: {val_psnr:.2f} dB")
+            state["levels"].append(
+                {
+                    "round": r,
+                    "n_weights": int(mask.sum()),
+                    "density": float(mask.float().mean()),
+                    "theta": (theta.detach() * mask).clone(),
+                    "bias": bias.detach().clone(),
+                    "mask": mask.clone(),
+                    "val_psnr": val_psnr,
+                    "wall_s": time.monotonic() - t_start,
+                }
+            )
+            log(
+                f"\nround {r}: {int(mask.sum())} weights ({mask.float().mean():.2%}), "
+                f"val PSNR after {mc.test_steps} steps: {val_psnr:.2f} dB"
+            )
         if r == mc.rounds:
             state["round"] += 1
             break
@@ -177,14 +234,33 @@ def train_ladder(cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str,
     return path
 
 
-def save_ladder(out: Path, cfg: SirenConfig, mc: MetaConfig, levels: list[dict], train_dir: str, val_dir: str,
-                command: str, wall: float) -> Path:
+def save_ladder(
+    out: Path,
+    cfg: SirenConfig,
+    mc: MetaConfig,
+    levels: list[dict],
+    train_dir: str,
+    val_dir: str,
+    command: str,
+    wall: float,
+) -> Path:
     """Write the ladder file (``out.pt``) and its entry in ``manifest.json`` beside it."""
     path = out.with_suffix(".pt")
     ordered = sorted(levels, key=lambda lv: lv["n_weights"])  # quality 1 = fewest weights
-    blob = {"format": "inrzip-ladder-1", "siren": cfg.to_dict(), "levels": [
-        {"round": lv["round"], "theta": lv["theta"][lv["mask"]].clone(), "bias": lv["bias"],
-         "mask": lv["mask"], "val_psnr": lv["val_psnr"]} for lv in ordered]}
+    blob = {
+        "format": "inrzip-ladder-1",
+        "siren": cfg.to_dict(),
+        "levels": [
+            {
+                "round": lv["round"],
+                "theta": lv["theta"][lv["mask"]].clone(),
+                "bias": lv["bias"],
+                "mask": lv["mask"],
+                "val_psnr": lv["val_psnr"],
+            }
+            for lv in ordered
+        ],
+    }
     tmp = path.with_suffix(".pt.tmp")
     torch.save(blob, tmp)
     os.replace(tmp, path)
@@ -200,11 +276,17 @@ def save_ladder(out: Path, cfg: SirenConfig, mc: MetaConfig, levels: list[dict],
         "siren": cfg.to_dict(),
         "meta": asdict(mc),
         "wall_time_s": round(wall, 1),
-        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, torch {torch.__version__}, "
-                   f"threads {torch.get_num_threads()}".strip(),
-        "levels": [{"round": lv["round"], "n_weights": lv["n_weights"], "density": round(lv["density"], 5),
-                    "val_psnr_100_steps": round(lv["val_psnr"], 3), "wall_s_at_save": round(lv["wall_s"], 1)}
-                   for lv in ordered],
+        "machine": machine(),
+        "levels": [
+            {
+                "round": lv["round"],
+                "n_weights": lv["n_weights"],
+                "density": round(lv["density"], 5),
+                "val_psnr_100_steps": round(lv["val_psnr"], 3),
+                "wall_s_at_save": round(lv["wall_s"], 1),
+            }
+            for lv in ordered
+        ],
     }
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return path

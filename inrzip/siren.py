@@ -31,7 +31,7 @@ class SirenConfig:
     def layer_shapes(self) -> list[tuple[int, int]]:
         """(fan_in, fan_out) of each linear layer, input to output."""
         dims = [self.in_features] + [self.width] * (self.depth + 1) + [self.out_features]
-        return list(zip(dims[:-1], dims[1:]))
+        return list(zip(dims[:-1], dims[1:], strict=True))
 
     @property
     def n_weights(self) -> int:

@@ -34,9 +34,11 @@ def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[Tensor, 
     band = np.pad(band, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
     valid = np.zeros(band.shape[:2], np.float32)
     valid[: y1 - y0, :w] = 1.0
+
     def to_tiles(a: np.ndarray) -> np.ndarray:
         c = a.shape[2]
         return a.reshape(r1 - r0, tile, nx, tile, c).transpose(0, 2, 1, 3, 4).reshape(-1, tile * tile, c)
+
     tiles = to_tiles(band)[start - r0 * nx : stop - r0 * nx]
     weight = to_tiles(valid[..., None])[start - r0 * nx : stop - r0 * nx]
     return torch.from_numpy(tiles.astype(np.float32) / 255.0), torch.from_numpy(np.ascontiguousarray(weight))
@@ -46,9 +48,9 @@ def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[Tensor, 
 class AxisPlan:
     """For one axis: the output pixels each tile renders (a contiguous run) and their local coordinates."""
 
-    start: np.ndarray   # [n_tiles] first output index of each tile
-    count: np.ndarray   # [n_tiles] how many output pixels it renders
-    local: np.ndarray   # [n_tiles, max_count] tile-local coordinate (padded with 0)
+    start: np.ndarray  # [n_tiles] first output index of each tile
+    count: np.ndarray  # [n_tiles] how many output pixels it renders
+    local: np.ndarray  # [n_tiles, max_count] tile-local coordinate (padded with 0)
 
     @property
     def max_count(self) -> int:
@@ -84,7 +86,7 @@ def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[Tensor,
     nx = len(px.start)
     ty, tx = tiles // nx, tiles % nx
     my, mx = py.max_count, px.max_count
-    ly, lx = py.local[ty], px.local[tx]                        # [B,my], [B,mx]
+    ly, lx = py.local[ty], px.local[tx]  # [B,my], [B,mx]
     coords = np.stack(np.broadcast_arrays(lx[:, None, :], ly[:, :, None]), axis=-1).reshape(len(tiles), my * mx, 2)
     iy = np.arange(my)[None, :, None]
     ix = np.arange(mx)[None, None, :]

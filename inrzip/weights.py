@@ -23,9 +23,9 @@ class Level:
 
     quality: int
     round: int
-    theta: Tensor   # dense [P] weights, zero where pruned
-    bias: Tensor    # [Q]
-    mask: Tensor    # [P] bool
+    theta: Tensor  # dense [P] weights, zero where pruned
+    bias: Tensor  # [Q]
+    mask: Tensor  # [P] bool
     val_psnr: float
 
     @property

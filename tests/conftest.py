@@ -38,8 +38,20 @@ def tiny_ladder(tmp_path_factory, photo_dir) -> Path:
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("weights") / "tiny"
     cfg = SirenConfig(width=8, depth=1, w0=10.0, tile=8)
-    mc = MetaConfig(outer_steps=60, round_steps=20, rounds=3, meta_batch=8, inner_steps=2, inner_opt="adam",
-                    inner_lr=1e-2, outer_lr=1e-2, val_tiles=8, test_steps=20, test_lr=1e-2, ckpt_every=50)
+    mc = MetaConfig(
+        outer_steps=60,
+        round_steps=20,
+        rounds=3,
+        meta_batch=8,
+        inner_steps=2,
+        inner_opt="adam",
+        inner_lr=1e-2,
+        outer_lr=1e-2,
+        val_tiles=8,
+        test_steps=20,
+        test_lr=1e-2,
+        ckpt_every=50,
+    )
     return train_ladder(cfg, mc, str(photo_dir), str(photo_dir), out, command="tests", log=lambda m: None)
 
 

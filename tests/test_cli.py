@@ -37,8 +37,9 @@ def test_encode_decode_info(tiny_init, photo, tmp_path):
 
 
 def test_stdin_stdout(tiny_init, photo):
-    r = CliRunner().invoke(main, ["encode", "-", "--init", tiny_init, "--steps", "2", "-q", "1"],
-                           input=photo.read_bytes())
+    r = CliRunner().invoke(
+        main, ["encode", "-", "--init", tiny_init, "--steps", "2", "-q", "1"], input=photo.read_bytes()
+    )
     assert r.exit_code == 0
     assert r.stdout_bytes[:4] == b"INRZ"
     d = CliRunner().invoke(main, ["decode", "-"], input=r.stdout_bytes)
@@ -54,18 +55,21 @@ def test_force_and_no_overwrite(tiny_init, photo):
     assert r.exit_code == 0 and out.read_bytes()[:4] == b"INRZ"
 
 
-@pytest.mark.parametrize("args,message", [
-    (["encode", "missing.png"], "cannot read"),
-    (["decode", "missing.inrz"], "cannot read"),
-    (["info", "notinrz.txt"], "not an .inrz"),
-    (["encode", "notinrz.txt"], "not an image"),
-    (["decode", "trunc.inrz"], "corrupt"),
-    (["decode", "good.inrz", "-o", "x.png", "--size", "0"], "--size"),
-    (["decode", "good.inrz", "-o", "x.png", "--size", "abc"], "--size"),
-    (["decode", "good.inrz", "-o", "x.png", "--size", "100000x100000"], "limit"),
-    (["encode", "photo.png", "-q", "1", "--bpp", "1"], "not both"),
-    (["encode", "photo.png", "-q", "99", "-o", "y.inrz"], "quality"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["encode", "missing.png"], "cannot read"),
+        (["decode", "missing.inrz"], "cannot read"),
+        (["info", "notinrz.txt"], "not an .inrz"),
+        (["encode", "notinrz.txt"], "not an image"),
+        (["decode", "trunc.inrz"], "corrupt"),
+        (["decode", "good.inrz", "-o", "x.png", "--size", "0"], "--size"),
+        (["decode", "good.inrz", "-o", "x.png", "--size", "abc"], "--size"),
+        (["decode", "good.inrz", "-o", "x.png", "--size", "100000x100000"], "limit"),
+        (["encode", "photo.png", "-q", "1", "--bpp", "1"], "not both"),
+        (["encode", "photo.png", "-q", "99", "-o", "y.inrz"], "quality"),
+    ],
+)
 def test_errors_one_line_nonzero_no_output(tiny_init, photo, args, message, monkeypatch):
     d = photo.parent
     monkeypatch.chdir(d)

@@ -59,11 +59,20 @@ def _with_header(**changes) -> bytes:
     return container.PREFIX.pack(b"INRZ", 1, len(head)) + head + data[9 + n :]
 
 
-@pytest.mark.parametrize("changes,message", [
-    (dict(width=-1), "image size"), (dict(width=10**9), "image size"), (dict(tiles=7), "tiles"),
-    (dict(values=6), "payload size"), (dict(codec="q9"), "unknown value codec"), (dict(init="zz"), "init id"),
-    (dict(quality="1"), "non-integer"), (dict(raw=10**12), "payload size"), (dict(extra=1), "wrong fields"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        (dict(width=-1), "image size"),
+        (dict(width=10**9), "image size"),
+        (dict(tiles=7), "tiles"),
+        (dict(values=6), "payload size"),
+        (dict(codec="q9"), "unknown value codec"),
+        (dict(init="zz"), "init id"),
+        (dict(quality="1"), "non-integer"),
+        (dict(raw=10**12), "payload size"),
+        (dict(extra=1), "wrong fields"),
+    ],
+)
 def test_header_fields_out_of_range(changes, message):
     with pytest.raises(InrzipError, match=message):
         container.read(_with_header(**changes))

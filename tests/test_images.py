@@ -63,9 +63,15 @@ def test_one_pixel_image():
     assert out.shape == (1, 1, 3)
 
 
-@pytest.mark.parametrize("data,msg", [(b"", "not an image"), (b"hello world", "not an image"),
-                                      (save(Image.new("RGB", (8, 8)))[:40], "not an image|cannot decode"),
-                                      (save(Image.new("RGB", (64, 64)))[:-20], "cannot decode")])
+@pytest.mark.parametrize(
+    "data,msg",
+    [
+        (b"", "not an image"),
+        (b"hello world", "not an image"),
+        (save(Image.new("RGB", (8, 8)))[:40], "not an image|cannot decode"),
+        (save(Image.new("RGB", (64, 64)))[:-20], "cannot decode"),
+    ],
+)
 def test_not_an_image(data, msg):
     with pytest.raises(InrzipError, match=msg):
         load_image(data)

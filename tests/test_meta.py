@@ -8,8 +8,18 @@ from inrzip.siren import SirenConfig
 
 def _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc):
     index = masks.mask_index(mask)
-    adapted = meta.adapt(cfg, siren.initial_values(cfg, theta, index), bias, index, coords, target,
-                         mc.inner_steps, mc.inner_lr, False, mc.inner_opt)
+    adapted = meta.adapt(
+        cfg,
+        siren.initial_values(cfg, theta, index),
+        bias,
+        index,
+        coords,
+        target,
+        mc.inner_steps,
+        mc.inner_lr,
+        False,
+        mc.inner_opt,
+    )
     return float(fit.tile_losses(cfg, adapted, bias, index, coords, target).mean().detach())
 
 
@@ -64,11 +74,25 @@ def test_ladder_file_levels_and_manifest(tiny_ladder):
 
 def test_interrupted_training_resumes_to_the_same_result(photo_dir, tmp_path, monkeypatch):
     cfg = SirenConfig(width=8, depth=1, w0=10.0, tile=8)
-    mc = MetaConfig(outer_steps=12, round_steps=6, rounds=2, meta_batch=4, inner_steps=1, val_tiles=4,
-                    test_steps=3, ckpt_every=4, inner_opt="adam", inner_lr=1e-2, outer_lr=1e-2)
+    mc = MetaConfig(
+        outer_steps=12,
+        round_steps=6,
+        rounds=2,
+        meta_batch=4,
+        inner_steps=1,
+        val_tiles=4,
+        test_steps=3,
+        ckpt_every=4,
+        inner_opt="adam",
+        inner_lr=1e-2,
+        outer_lr=1e-2,
+    )
     torch.set_num_threads(1)
-    ref = meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "a" / "ref", log=lambda m: None) \
-        if (tmp_path / "a").mkdir() is None else None
+    ref = (
+        meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "a" / "ref", log=lambda m: None)
+        if (tmp_path / "a").mkdir() is None
+        else None
+    )
     real_step, calls = meta.outer_step, {"n": 0}
 
     def flaky(*args, **kwargs):

@@ -41,8 +41,9 @@ def test_fit_lowers_loss_and_is_batch_independent():
     mask = torch.ones(cfg.n_weights, dtype=torch.bool)
     target = torch.rand(6, 64, 3, generator=g)
     c = siren.tile_grid(8)
-    start = fit.evaluate(cfg, siren.initial_values(cfg, theta, mask.nonzero().squeeze(1)).expand(6, -1), bias, mask,
-                         c, target)
+    start = fit.evaluate(
+        cfg, siren.initial_values(cfg, theta, mask.nonzero().squeeze(1)).expand(6, -1), bias, mask, c, target
+    )
     together = fit.fit(cfg, theta, bias, mask, c, target, steps=40, lr=1e-2)
     apart = torch.cat([fit.fit(cfg, theta, bias, mask, c, target[i : i + 3], steps=40, lr=1e-2) for i in (0, 3)])
     assert bool((fit.evaluate(cfg, together, bias, mask, c, target) < start).all())

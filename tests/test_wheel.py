@@ -1,0 +1,35 @@
+"""The shipped weights must be found by a regular (non-editable) install, i.e. from inside a built wheel."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_ships_weights_and_finds_them(tmp_path):
+    shipped = sorted(p.name for p in (ROOT / "weights").glob("*.pt"))
+    if not shipped:
+        pytest.skip("no shipped initialization in this checkout")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)], check=True
+    )
+    (wheel,) = tmp_path.glob("inrzip-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {f"inrzip/_weights/{n}" for n in shipped} <= set(names)
+    assert "inrzip/_weights/manifest.json" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import inrzip.weights as w; d = w.weights_dirs(); assert 'site' in str(d[0]), d; "
+        "lad = w.load(); print(lad.name, len(lad.levels))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == "siren-t32-w32"
