@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import container, tiles
+from . import container, quant, siren, tiles
 from . import fit as fitting
 from . import weights as shipped
 from .container import Header
@@ -22,6 +22,8 @@ DEFAULT_LR = 1e-3  # measured better than the authors' 1e-4 on val: see README
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
 DECODE_CHUNK = 1024
+DEFAULT_BITS = 8.0  # q16 resolution when neither --bits nor --bpp is given
+Q16_BITS_PER_VALUE = 6.0  # what a q16 value costs after zstd at DEFAULT_BITS (for --bpp level choice)
 
 
 def pick_device(device: str = "auto") -> torch.device:
@@ -36,16 +38,21 @@ def pick_device(device: str = "auto") -> torch.device:
 
 
 def nominal_bpp(n_values: int, tile: int, width: int, height: int, codec: str = "fp16") -> float:
-    """Rate a level costs before zstd, header included (~110 bytes): what --bpp aims with."""
+    """Rate a level is expected to cost, header included (~110 bytes): what --bpp aims the level with.
+
+    fp16 costs 16 bits a value before zstd; q16 about ``Q16_BITS_PER_VALUE`` after it (measured).
+    """
     n_tiles = math.ceil(width / tile) * math.ceil(height / tile)
-    return (n_tiles * n_values * container.CODECS[codec] + 110) * 8 / (width * height)
+    bits = 16.0 if codec == "fp16" else Q16_BITS_PER_VALUE
+    extra = 0 if codec == "fp16" else n_values * 4
+    return (n_tiles * n_values * bits / 8 + extra + 110) * 8 / (width * height)
 
 
-def quality_for_bpp(ladder: shipped.Ladder, bpp: float, width: int, height: int) -> int:
+def quality_for_bpp(ladder: shipped.Ladder, bpp: float, width: int, height: int, codec: str = "fp16") -> int:
     """The level whose rate lands nearest ``bpp`` (in log-rate)."""
     if not bpp > 0:
         raise InrzipError("--bpp must be positive")
-    rates = [nominal_bpp(lv.n_values, ladder.cfg.tile, width, height) for lv in ladder.levels]
+    rates = [nominal_bpp(lv.n_values, ladder.cfg.tile, width, height, codec) for lv in ladder.levels]
     return 1 + int(np.argmin([abs(math.log(r / bpp)) for r in rates]))
 
 
@@ -63,43 +70,21 @@ class Encoded:
         return len(self.data) * 8 / (self.header.width * self.header.height)
 
 
-def encode(
+def fit_image(
     rgb: np.ndarray,
-    quality: int | None = None,
-    bpp: float | None = None,
-    steps: int = DEFAULT_STEPS,
-    lr: float = DEFAULT_LR,
-    device: str = "auto",
-    seed: int = 0,
-    init: str = shipped.DEFAULT_INIT,
+    ladder: shipped.Ladder,
+    level: shipped.Level,
+    steps: int,
+    lr: float,
+    dev: torch.device,
     chunk: int = ENCODE_CHUNK,
     on_step: Callable[[int, int], None] | None = None,
-) -> Encoded:
-    """Fit every tile of ``rgb [H,W,3] uint8`` from the shared init and pack the surviving weights."""
-    t0 = time.perf_counter()
-    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise InrzipError("encode expects an [H, W, 3] uint8 image")
-    if steps < 0:
-        raise InrzipError("--steps must be >= 0")
-    if not lr > 0:
-        raise InrzipError("--lr must be positive")
-    try:
-        ladder = shipped.load(init)
-    except (FileNotFoundError, ValueError) as e:
-        raise InrzipError(str(e)) from None
-    h, w, _ = rgb.shape
-    if quality is None:
-        quality = quality_for_bpp(ladder, bpp, w, h) if bpp is not None else default_quality(ladder)
-    try:
-        level = ladder.level(quality)
-    except ValueError as e:
-        raise InrzipError(str(e)) from None
-    dev = pick_device(device)
+) -> np.ndarray:
+    """Every tile's fitted values ``[tiles, K + 3]``, a chunk of tiles at a time (bounded memory)."""
     cfg = ladder.cfg
-    torch.manual_seed(seed)
     theta, bias, mask = level.theta.to(dev), level.bias.to(dev), level.mask.to(dev)
-    coords = tiles_grid(cfg.tile, dev)
-    ny, nx = tiles.grid_shape(h, w, cfg.tile)
+    coords = siren.tile_grid(cfg.tile).to(dev)
+    ny, nx = tiles.grid_shape(*rgb.shape[:2], cfg.tile)
     n = ny * nx
     out = np.empty((n, level.n_values), np.float32)
     n_chunks = math.ceil(n / chunk)
@@ -111,25 +96,100 @@ def encode(
             cfg, theta, bias, mask, coords, target.to(dev), steps=steps, lr=lr, weight=weight.to(dev), on_step=report
         )
         out[start:stop] = values.cpu().numpy()
+    return out
+
+
+def init_values(ladder: shipped.Ladder, level: shipped.Level) -> np.ndarray:
+    """What every tile starts from ``[K + 3]``: the q16 codec stores differences from it."""
+    return siren.initial_values(ladder.cfg, level.theta, level.mask.nonzero().squeeze(1)).numpy()
+
+
+def encode(
+    rgb: np.ndarray,
+    quality: int | None = None,
+    bpp: float | None = None,
+    steps: int = DEFAULT_STEPS,
+    lr: float = DEFAULT_LR,
+    device: str = "auto",
+    seed: int = 0,
+    init: str = shipped.DEFAULT_INIT,
+    codec: str = "fp16",
+    bits: float | None = None,
+    chunk: int = ENCODE_CHUNK,
+    on_step: Callable[[int, int], None] | None = None,
+) -> Encoded:
+    """Fit every tile of ``rgb [H,W,3] uint8`` from the shared init and pack the surviving weights.
+
+    ``codec="fp16"`` stores the values as half floats (the paper's format); ``"q16"`` stores
+    integer differences from the init with ``bits`` of resolution, or, given ``bpp`` and no
+    ``bits``, the resolution that lands the file nearest that rate.
+    """
+    t0 = time.perf_counter()
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise InrzipError("encode expects an [H, W, 3] uint8 image")
+    if steps < 0:
+        raise InrzipError("--steps must be >= 0")
+    if not lr > 0:
+        raise InrzipError("--lr must be positive")
+    if codec not in container.CODECS:
+        raise InrzipError(f"unknown codec {codec!r} ({', '.join(container.CODECS)})")
+    if bits is not None and not 1 <= bits <= 14:
+        raise InrzipError("--bits must be between 1 and 14")
+    try:
+        ladder = shipped.load(init)
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    h, w, _ = rgb.shape
+    if quality is None:
+        quality = quality_for_bpp(ladder, bpp, w, h, codec) if bpp is not None else default_quality(ladder, codec)
+    try:
+        level = ladder.level(quality)
+    except ValueError as e:
+        raise InrzipError(str(e)) from None
+    dev = pick_device(device)
+    torch.manual_seed(seed)
+    values = fit_image(rgb, ladder, level, steps, lr, dev, chunk, on_step)
     fields = dict(
-        init=ladder.id, quality=quality, width=w, height=h, tile=cfg.tile, codec="fp16", values=level.n_values, tiles=n
+        init=ladder.id,
+        quality=quality,
+        width=w,
+        height=h,
+        tile=ladder.cfg.tile,
+        codec=codec,
+        values=level.n_values,
+        tiles=values.shape[0],
     )
-    data = container.write(fields, out)
+    if codec == "fp16":
+        data = container.write(fields, values)
+    elif bits is not None or bpp is None:
+        data = container.write(fields, quant.quantize(values, init_values(ladder, level), bits or DEFAULT_BITS))
+    else:
+        data = _rate_control(fields, values, init_values(ladder, level), bpp * w * h / 8)
     header, _ = container.read_header(data)
     seconds = time.perf_counter() - t0
     recon = decode(data, device=device)
     return Encoded(data, header, psnr_uint8(rgb, recon), seconds)
 
 
-def default_quality(ladder: shipped.Ladder) -> int:
+def _rate_control(fields: dict, values: np.ndarray, v0: np.ndarray, target_bytes: float) -> bytes:
+    """Bisect the quantiser resolution (fractional bits) until the file is as near ``target_bytes`` as it gets."""
+    lo, hi = 1.0, 14.0
+    best = None
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        data = container.write(fields, quant.quantize(values, v0, mid))
+        if best is None or abs(len(data) - target_bytes) < abs(len(best) - target_bytes):
+            best = data
+        if len(data) > target_bytes:
+            hi = mid
+        else:
+            lo = mid
+    return best
+
+
+def default_quality(ladder: shipped.Ladder, codec: str = "fp16") -> int:
     """The level nearest 1 bpp on the tile grid: a sensible middle of the ladder."""
-    return quality_for_bpp(ladder, 1.0, ladder.cfg.tile * 64, ladder.cfg.tile * 64)
-
-
-def tiles_grid(tile: int, dev: torch.device) -> torch.Tensor:
-    from .siren import tile_grid
-
-    return tile_grid(tile).to(dev)
+    return quality_for_bpp(ladder, 1.0, ladder.cfg.tile * 64, ladder.cfg.tile * 64, codec)
 
 
 def parse_size(size: str | None, width: int, height: int) -> tuple[int, int]:
@@ -170,6 +230,8 @@ def decode(data: bytes, size: str | None = None, device: str = "auto", chunk: in
         raise InrzipError(f"corrupt .inrz header: quality {header.quality} not in {ladder.name}") from None
     if header.tile != ladder.cfg.tile or header.values != level.n_values:
         raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
+    if isinstance(values, container.Quantized):
+        values = quant.dequantize(values, init_values(ladder, level))
     out_w, out_h = parse_size(size, header.width, header.height)
     render_w, render_h = max(out_w, header.width), max(out_h, header.height)
     if render_w * render_h > MAX_OUTPUT_PIXELS:

@@ -26,7 +26,7 @@ PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
 MAX_SIDE = 1 << 16  # largest width/height a file may claim
 MAX_PAYLOAD = 1 << 30  # refuse to inflate more than 1 GiB, whatever the header says
-CODECS = {"fp16": 2}  # value codec -> bytes per stored value
+CODECS = ("fp16", "q16")  # raw half floats | quantised deltas from the init (int16 + per-value step)
 ZSTD_LEVEL = 19
 
 
@@ -39,7 +39,7 @@ class Header:
     width: int
     height: int
     tile: int
-    codec: str  # "fp16"
+    codec: str  # "fp16" or "q16"
     values: int  # surviving weights per tile (must equal the level's mask count)
     tiles: int  # number of tiles (ceil(h/tile) * ceil(w/tile))
     raw: int  # payload bytes after zstd
@@ -67,30 +67,59 @@ class Header:
         expect = -(-self.width // self.tile) * -(-self.height // self.tile)
         if self.tiles != expect:
             raise bad(f"{self.tiles} tiles for a {self.width}x{self.height} image in {self.tile}-pixel tiles")
-        if self.raw != self.tiles * self.values * CODECS[self.codec] or self.raw > MAX_PAYLOAD:
+        if self.raw != payload_size(self.codec, self.tiles, self.values) or self.raw > MAX_PAYLOAD:
             raise bad("payload size does not match tiles x values")
         if not 0 <= self.crc < 1 << 32:
             raise bad("checksum field")
 
 
-def pack_values(values: np.ndarray) -> bytes:
-    """``[tiles, values]`` float -> fp16 bytes, value-major with the two bytes of each fp16 in separate planes.
+@dataclass(frozen=True)
+class Quantized:
+    """A ``q16`` payload: integer deltas from the init and the step of each value index."""
 
-    Grouping one weight across all tiles, and sign/exponent bytes apart from mantissa bytes,
-    lets zstd find the redundancy that raw interleaved fp16 hides.
+    step: np.ndarray  # [values] float32
+    q: np.ndarray  # [tiles, values] int16
+
+
+def payload_size(codec: str, tiles: int, values: int) -> int:
+    """Bytes of the payload after zstd, from the header's counts alone."""
+    return tiles * values * 2 + (values * 4 if codec == "q16" else 0)
+
+
+def _planes(a: np.ndarray) -> bytes:
+    """A 2-byte ``[tiles, values]`` array, value-major, high bytes then low bytes.
+
+    Grouping one weight across all tiles, and high bytes apart from low bytes, lets zstd find
+    the redundancy that interleaved 16-bit words hide.
     """
-    half = np.ascontiguousarray(values.astype("<f2").T)
-    planes = half.view(np.uint8).reshape(-1, 2)
-    return planes[:, 1].tobytes() + planes[:, 0].tobytes()
+    b = np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<")).T).view(np.uint8).reshape(-1, 2)
+    return b[:, 1].tobytes() + b[:, 0].tobytes()
 
 
-def unpack_values(raw: bytes, tiles: int, values: int) -> np.ndarray:
-    """Inverse of :func:`pack_values`: ``[tiles, values]`` float32."""
+def _unplanes(raw: bytes, tiles: int, values: int, dtype: str) -> np.ndarray:
     n = tiles * values
-    b = np.frombuffer(raw, np.uint8)
+    b = np.frombuffer(raw, np.uint8, count=2 * n)
     planes = np.empty((n, 2), np.uint8)
     planes[:, 1], planes[:, 0] = b[:n], b[n:]
-    return planes.reshape(-1).view("<f2").reshape(values, tiles).T.astype(np.float32)
+    return planes.reshape(-1).view(dtype).reshape(values, tiles).T
+
+
+def pack_values(values: np.ndarray | Quantized) -> bytes:
+    """fp16: ``[tiles, values]`` floats as half floats. q16: steps (f32) then zigzag int16 deltas."""
+    if isinstance(values, Quantized):
+        q = values.q.astype(np.int32)
+        zigzag = ((q << 1) ^ (q >> 31)).astype("<u2")  # small |q| -> small codes, sign in the low bit
+        return values.step.astype("<f4").tobytes() + _planes(zigzag)
+    return _planes(values.astype("<f2"))
+
+
+def unpack_values(raw: bytes, codec: str, tiles: int, values: int) -> np.ndarray | Quantized:
+    """Inverse of :func:`pack_values`: float32 ``[tiles, values]`` or a :class:`Quantized`."""
+    if codec == "q16":
+        step = np.frombuffer(raw, "<f4", count=values).astype(np.float32)
+        z = _unplanes(raw[values * 4 :], tiles, values, "<u2").astype(np.int32)
+        return Quantized(step, ((z >> 1) ^ -(z & 1)).astype(np.int16))
+    return _unplanes(raw, tiles, values, "<f2").astype(np.float32)
 
 
 def checksum(header: Header, raw: bytes) -> int:
@@ -100,7 +129,7 @@ def checksum(header: Header, raw: bytes) -> int:
     return zlib.crc32(raw, zlib.crc32(msgpack.packb(fields)))
 
 
-def write(header_fields: dict, values: np.ndarray) -> bytes:
+def write(header_fields: dict, values: np.ndarray | Quantized) -> bytes:
     """Serialise a header (without raw/crc, which are computed here) and the per-tile values."""
     raw = pack_values(values)
     header = Header(**header_fields, raw=len(raw), crc=0)
@@ -142,8 +171,8 @@ def read_header(data: bytes) -> tuple[Header, int]:
     return header, PREFIX.size + head_len
 
 
-def read(data: bytes) -> tuple[Header, np.ndarray]:
-    """Parse a whole file: validated header and ``[tiles, values]`` float32 weights."""
+def read(data: bytes) -> tuple[Header, np.ndarray | Quantized]:
+    """Parse a whole file: validated header and its values (see :func:`unpack_values`)."""
     header, offset = read_header(data)
     try:
         reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data[offset:]))
@@ -159,4 +188,4 @@ def read(data: bytes) -> tuple[Header, np.ndarray]:
         raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
     if checksum(header, raw) != header.crc:
         raise InrzipError("corrupt .inrz payload: checksum mismatch")
-    return header, unpack_values(raw, header.tiles, header.values)
+    return header, unpack_values(raw, header.codec, header.tiles, header.values)

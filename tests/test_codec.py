@@ -72,3 +72,21 @@ def test_unknown_init_and_bad_quality(tiny_init, monkeypatch):
         codec.decode(data)
     with pytest.raises(InrzipError, match="quality"):
         codec.encode(smooth_photo(16, 16, 0), quality=99, init=tiny_init, steps=1)
+
+
+def test_q16_is_smaller_than_fp16_at_similar_quality(tiny_init):
+    rgb = smooth_photo(40, 48, 6)
+    fp = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2)
+    q = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2, codec="q16", bits=8)
+    assert len(q.data) < len(fp.data)
+    assert q.psnr > fp.psnr - 1.0
+    coarse = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2, codec="q16", bits=3)
+    assert len(coarse.data) < len(q.data) and coarse.psnr < q.psnr
+
+
+def test_q16_rate_control_lands_near_target(tiny_init):
+    rgb = smooth_photo(64, 64, 8)
+    ref = codec.encode(rgb, quality=4, init=tiny_init, steps=20, codec="q16", bits=7)
+    target = ref.bpp * 0.8
+    hit = codec.encode(rgb, quality=4, init=tiny_init, steps=20, codec="q16", bpp=target)
+    assert abs(hit.bpp / target - 1) < 0.05

@@ -26,7 +26,21 @@ def test_round_trip_is_fp16_exact():
 
 def test_pack_unpack_layout_inverse():
     v = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
-    np.testing.assert_array_equal(container.unpack_values(container.pack_values(v), 3, 4), v.astype(np.float16))
+    np.testing.assert_array_equal(container.unpack_values(container.pack_values(v), "fp16", 3, 4), v.astype(np.float16))
+    q = container.Quantized(
+        np.array([0.5, 1, 2, 4], np.float32), np.array([[0, -1, 1, 32767], [-32767, 5, -5, 2]] * 2, np.int16)[:3]
+    )
+    back = container.unpack_values(container.pack_values(q), "q16", 3, 4)
+    np.testing.assert_array_equal(back.q, q.q)
+    np.testing.assert_array_equal(back.step, q.step)
+
+
+def test_q16_round_trip_and_size_check():
+    q = container.Quantized(np.ones(5, np.float32), np.arange(30, dtype=np.int16).reshape(6, 5) - 15)
+    data = container.write(FIELDS | {"codec": "q16"}, q)
+    header, back = container.read(data)
+    assert header.codec == "q16" and header.raw == 6 * 5 * 2 + 5 * 4
+    np.testing.assert_array_equal(back.q, q.q)
 
 
 def test_every_truncation_is_refused():
