@@ -50,10 +50,11 @@ def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
     return best, enc(best)
 
 
-def default_qualities(ladder: shipped.Ladder, lo: float = 0.2, hi: float = 2.2) -> list[int]:
+def default_qualities(ladder: shipped.Ladder, codec_name: str = "fp16", lo: float = 0.2, hi: float = 2.2) -> list[int]:
     """Levels whose nominal rate on the tile grid lies in [lo, hi] bpp."""
     t = ladder.cfg.tile
-    return [lv.quality for lv in ladder.levels if lo <= codec.nominal_bpp(lv.n_values, t, 64 * t, 64 * t) <= hi]
+    rate = lambda lv: codec.nominal_bpp(lv.n_values, t, 64 * t, 64 * t, codec_name)
+    return [lv.quality for lv in ladder.levels if lo <= rate(lv) <= hi]
 
 
 def run(
@@ -64,19 +65,23 @@ def run(
     device: str = "auto",
     limit: int | None = None,
     init: str = shipped.DEFAULT_INIT,
+    codec_name: str = "fp16",
+    bits: float | None = None,
     log=print,
 ) -> dict:
     """Encode/decode every image at every level; JPEG at each matched size. Returns the full report."""
     ladder = shipped.load(init)
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
-    qualities = qualities or default_qualities(ladder)
+    qualities = qualities or default_qualities(ladder, codec_name)
     rows = []
     for path in paths:
         rgb, _ = images.load_image(path)
         h, w, _ = rgb.shape
         for q in qualities:
-            enc = codec.encode(rgb, quality=q, steps=steps, lr=lr, device=device, init=init)
+            enc = codec.encode(
+                rgb, quality=q, steps=steps, lr=lr, device=device, init=init, codec=codec_name, bits=bits
+            )
             t0 = time.perf_counter()
             recon = codec.decode(enc.data, device=device)
             dec_s = time.perf_counter() - t0
@@ -116,6 +121,7 @@ def run(
         "data": str(data_dir or "sample photos"),
         "images": len(paths),
         "init": ladder.name,
+        "codec": codec_name,
         "init_id": ladder.id,
         "steps": steps,
         "lr": lr,
@@ -129,7 +135,7 @@ def format_table(report: dict) -> str:
     """Per-level means as a plain-text table."""
     lines = [
         f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
-        f"{report['steps']} steps, lr {report['lr']:g}",
+        f"{report['steps']} steps, lr {report['lr']:g}, codec {report['codec']}",
         f"machine: {report['machine']}",
         f"{'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
         f"{'JPEG bpp':>8} {'JPEG PSNR':>9}",
@@ -147,7 +153,8 @@ def write_json(report: dict, path: Path) -> None:
     means = report["means"]
     out = {
         "name": "inrzip",
-        "description": f"inrzip {report['init']} ({report['init_id']}), {report['steps']} Adam steps, "
+        "description": f"inrzip {report['init']} ({report['init_id']}), {report['codec']}, "
+        f"{report['steps']} Adam steps, "
         f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
         "results": {
             "bpp": [m["bpp"] for m in means],

@@ -75,8 +75,16 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @device_option
 @click.option("--seed", default=0, show_default=True)
 @click.option("--init", "init", default=None, help="Initialization name or .pt path (default: the shipped one).")
+@click.option(
+    "--codec",
+    type=click.Choice(["fp16", "q16"]),
+    default="fp16",
+    show_default=True,
+    help="fp16: half-float weights (the paper's format); q16: quantised deltas from the init.",
+)
+@click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 8, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, force) -> None:
+def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec, bits, force) -> None:
     """Encode images (PNG, JPEG, ... or '-' for stdin) to .inrz."""
     from . import codec, files, images
     from . import weights as shipped
@@ -104,12 +112,14 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, force) -
             device=device,
             seed=seed,
             init=init or shipped.DEFAULT_INIT,
+            codec=codec,
+            bits=bits,
             on_step=_bar(f"encode {Path(src).name}"),
         )
         files.write_atomic(dst, result.data, force=force)
         h = result.header
         _say(
-            f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {len(result.data):,} bytes, "
+            f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {h.codec}, {len(result.data):,} bytes, "
             f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
             to_stderr=dst == "-",
         )
@@ -215,9 +225,13 @@ def demo(out_dir, device, force) -> None:
 @device_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
 @click.option("--limit", type=int, help="Only the first N images.")
-def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
+@click.option("--codec", type=click.Choice(["fp16", "q16"]), default="fp16", show_default=True)
+@click.option("--bits", type=float, help="q16 resolution (default 8).")
+@click.option("--init", "init", default=None, help="Initialization name or .pt path.")
+def bench(data_dir, qualities, steps, lr, device, json_out, limit, codec, bits, init) -> None:
     """Rate-distortion table: inrzip levels vs JPEG at the nearest file size."""
     from . import bench as benchmod
+    from . import weights as shipped
 
     report = benchmod.run(
         data_dir,
@@ -226,6 +240,9 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit) -> None:
         lr=lr,
         device=device,
         limit=limit,
+        codec_name=codec,
+        bits=bits,
+        init=init or shipped.DEFAULT_INIT,
         log=lambda m: click.echo(m, err=True),
     )
     _say(benchmod.format_table(report))
