@@ -77,6 +77,7 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @click.option("--init", "init", default=None, help="Initialization name or .pt path (default: the shipped one).")
 @click.option(
     "--codec",
+    "codec_name",
     type=click.Choice(["fp16", "q16"]),
     default="fp16",
     show_default=True,
@@ -84,7 +85,7 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 )
 @click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 8, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec, bits, force) -> None:
+def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, force) -> None:
     """Encode images (PNG, JPEG, ... or '-' for stdin) to .inrz."""
     from . import codec, files, images
     from . import weights as shipped
@@ -112,7 +113,7 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec, b
             device=device,
             seed=seed,
             init=init or shipped.DEFAULT_INIT,
-            codec=codec,
+            codec=codec_name,
             bits=bits,
             on_step=_bar(f"encode {Path(src).name}"),
         )
