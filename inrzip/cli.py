@@ -260,13 +260,13 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codec, bits, 
     "--val", "val_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Validation photos."
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output ladder, e.g. weights/NAME.")
-@click.option("--width", default=32, show_default=True)
-@click.option("--depth", default=3, show_default=True, help="Hidden width->width layers.")
-@click.option("--tile", default=32, show_default=True)
-@click.option("--w0", default=30.0, show_default=True)
-@click.option("--outer-steps", default=3000, show_default=True, help="Dense MAML steps.")
-@click.option("--round-steps", default=600, show_default=True, help="Re-meta-training steps per pruning round.")
-@click.option("--rounds", default=24, show_default=True)
+@click.option("--width", default=64, show_default=True)
+@click.option("--depth", default=0, show_default=True, help="Hidden width->width layers.")
+@click.option("--tile", default=16, show_default=True)
+@click.option("--w0", default=15.0, show_default=True)
+@click.option("--outer-steps", default=4000, show_default=True, help="Dense MAML steps.")
+@click.option("--round-steps", default=1000, show_default=True, help="Re-meta-training steps per pruning round.")
+@click.option("--rounds", default=16, show_default=True)
 @click.option("--meta-batch", default=32, show_default=True)
 @click.option("--inner-steps", default=5, show_default=True)
 @click.option(
@@ -277,12 +277,17 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codec, bits, 
     help="Inner-loop optimizer: the paper's SGD, or Adam as the encoder runs it.",
 )
 @click.option("--inner-lr", default=3e-3, show_default=True)
-@click.option("--outer-lr", default=1e-3, show_default=True)
+@click.option("--outer-lr", default=3e-4, show_default=True)
 @click.option("--test-lr", default=3e-3, show_default=True, help="Adam lr of the validation fit.")
 @click.option("--second-order/--first-order", default=False, show_default=True)
-@click.option("--scores", type=click.Choice(["magnitude", "random"]), default="magnitude", show_default=True)
+@click.option(
+    "--scores",
+    type=click.Choice(["layer-normalized", "magnitude", "random"]),
+    default="layer-normalized",
+    show_default=True,
+)
 @click.option("--seed", default=0, show_default=True)
-@click.option("--val-tiles", default=128, show_default=True)
+@click.option("--val-tiles", default=512, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 def train(
     train_dir,

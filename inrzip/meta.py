@@ -25,23 +25,23 @@ from .siren import SirenConfig
 
 @dataclass
 class MetaConfig:
-    """Meta-learning schedule (paper names). Defaults are the CPU ladder we ship."""
+    """Meta-learning schedule (paper names). Defaults are the CPU ladder we ship (see the manifest)."""
 
     outer_steps: int = 4000  # dense MAML steps (tau)
     round_steps: int = 1000  # re-meta-training steps per pruning round (tau~)
-    rounds: int = 24
+    rounds: int = 16
     meta_batch: int = 32  # tasks (crops) per outer step
-    inner_steps: int = 2
-    inner_lr: float = 0.01
-    inner_opt: str = "sgd"  # "sgd" (paper) or "adam" (the test-time optimizer, first-order)
-    outer_lr: float = 1e-4
+    inner_steps: int = 5
+    inner_lr: float = 3e-3
+    inner_opt: str = "adam"  # "sgd" (the paper) or "adam" (the test-time optimizer, first-order)
+    outer_lr: float = 3e-4
     second_order: bool = False
     gamma: float = masks.GAMMA
-    scores: str = "magnitude"  # or "random" (the Random Pruning baseline)
+    scores: str = "layer-normalized"  # "magnitude" (the paper), "random" (Random Pruning baseline)
     seed: int = 0
-    val_tiles: int = 256
+    val_tiles: int = 512
     test_steps: int = 100
-    test_lr: float = 1e-3
+    test_lr: float = 3e-3
     ckpt_every: int = 250
     keep_rounds: list[int] = field(default_factory=list)  # empty: keep every round
 
@@ -221,7 +221,13 @@ def train_ladder(
             state["round"] += 1
             break
         with torch.no_grad():
-            scores = masks.random_scores(cfg.n_weights, g) if mc.scores == "random" else theta.detach().abs()
+            if mc.scores == "random":
+                scores = masks.random_scores(cfg.n_weights, g)
+            elif mc.scores == "layer-normalized":
+                sizes = [i * o for i, o in cfg.layer_shapes()]
+                scores = masks.layer_normalized_scores(theta.detach(), mask, sizes)
+            else:
+                scores = theta.detach().abs()
             state["mask"] = masks.prune(theta.detach(), mask, mc.gamma, scores)
         state["round"] += 1
         state["step"] = 0

@@ -21,10 +21,10 @@ from torch import Tensor
 class SirenConfig:
     """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3."""
 
-    width: int = 32
-    depth: int = 3
-    w0: float = 30.0
-    tile: int = 32
+    width: int = 64
+    depth: int = 0
+    w0: float = 15.0
+    tile: int = 16
     in_features: int = 2
     out_features: int = 3
 

@@ -14,7 +14,7 @@ from torch import Tensor
 
 from .siren import SirenConfig
 
-DEFAULT_INIT = "siren-t32-w32"
+DEFAULT_INIT = "siren-t16-w64"
 
 
 @dataclass(frozen=True)
