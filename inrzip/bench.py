@@ -27,27 +27,40 @@ def machine() -> str:
     )
 
 
-def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
-    """Pillow JPEG (4:2:0) at the quality whose file size is nearest ``target_bytes`` (binary search)."""
+ANCHOR_FORMATS = {  # Pillow format, save options, quality range
+    "jpeg": ("JPEG", {"subsampling": 2}, (1, 95)),
+    "webp": ("WEBP", {"method": 6}, (0, 100)),
+    "avif": ("AVIF", {"speed": 6}, (0, 100)),
+}
+
+
+def at_size(rgb: np.ndarray, target_bytes: int, fmt: str = "jpeg") -> tuple[int, bytes]:
+    """A classic codec at the quality whose file size is nearest ``target_bytes`` (binary search)."""
+    pil_format, options, (q_lo, q_hi) = ANCHOR_FORMATS[fmt]
     im = Image.fromarray(rgb)
     cache: dict[int, bytes] = {}
 
     def enc(q: int) -> bytes:
         if q not in cache:
             buf = io.BytesIO()
-            im.save(buf, format="JPEG", quality=q, subsampling=2)
+            im.save(buf, format=pil_format, quality=q, **options)
             cache[q] = buf.getvalue()
         return cache[q]
 
-    lo, hi = 1, 95
+    lo, hi = q_lo, q_hi
     while lo < hi:  # smallest quality whose size >= target
         mid = (lo + hi) // 2
         if len(enc(mid)) < target_bytes:
             lo = mid + 1
         else:
             hi = mid
-    best = min({max(lo - 1, 1), lo}, key=lambda q: abs(len(enc(q)) - target_bytes))
+    best = min({max(lo - 1, q_lo), lo}, key=lambda q: abs(len(enc(q)) - target_bytes))
     return best, enc(best)
+
+
+def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
+    """Pillow JPEG (4:2:0) at the quality whose size is nearest ``target_bytes``."""
+    return at_size(rgb, target_bytes, "jpeg")
 
 
 def default_qualities(ladder: shipped.Ladder, codec_name: str = "fp16", lo: float = 0.2, hi: float = 2.2) -> list[int]:
@@ -65,66 +78,77 @@ def run(
     device: str = "auto",
     limit: int | None = None,
     init: str = shipped.DEFAULT_INIT,
-    codec_name: str = "fp16",
+    codec_names: tuple[str, ...] = ("fp16",),
     bits: float | None = None,
+    anchors: tuple[str, ...] = ("jpeg",),
     log=print,
 ) -> dict:
-    """Encode/decode every image at every level; JPEG at each matched size. Returns the full report."""
+    """Fit every image at every level once, pack it with each codec, and match each anchor's file size."""
     ladder = shipped.load(init)
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
-    qualities = qualities or default_qualities(ladder, codec_name)
+    qualities = qualities or default_qualities(ladder, codec_names[0])
+    dev = codec.pick_device(device)
     rows = []
     for path in paths:
         rgb, _ = images.load_image(path)
         h, w, _ = rgb.shape
         for q in qualities:
-            enc = codec.encode(
-                rgb, quality=q, steps=steps, lr=lr, device=device, init=init, codec=codec_name, bits=bits
-            )
+            level = ladder.level(q)
+            torch.manual_seed(0)
             t0 = time.perf_counter()
-            recon = codec.decode(enc.data, device=device)
-            dec_s = time.perf_counter() - t0
-            jq, jdata = jpeg_at_size(rgb, len(enc.data))
-            jrgb = np.asarray(Image.open(io.BytesIO(jdata)).convert("RGB"))
-            row = {
-                "image": path.name,
-                "quality": q,
-                "bytes": len(enc.data),
-                "bpp": enc.bpp,
-                "psnr": codec.psnr_uint8(rgb, recon),
-                "encode_s": enc.seconds,
-                "decode_s": dec_s,
-                "jpeg_quality": jq,
-                "jpeg_bpp": len(jdata) * 8 / (w * h),
-                "jpeg_psnr": codec.psnr_uint8(rgb, jrgb),
-            }
-            rows.append(row)
-            log(
-                f"{path.name} q{q}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({row['encode_s']:.1f} s) | "
-                f"JPEG q{jq}: {row['jpeg_bpp']:.3f} bpp {row['jpeg_psnr']:.2f} dB"
-            )
+            values = codec.fit_image(rgb, ladder, level, steps, lr, dev)
+            fit_s = time.perf_counter() - t0
+            for name in codec_names:
+                t0 = time.perf_counter()
+                data = codec.pack(ladder, level, values, w, h, name, bits)
+                enc_s = fit_s + time.perf_counter() - t0
+                t0 = time.perf_counter()
+                recon = codec.decode(data, device=device)
+                row = {
+                    "image": path.name,
+                    "codec": name,
+                    "quality": q,
+                    "bytes": len(data),
+                    "bpp": len(data) * 8 / (w * h),
+                    "psnr": codec.psnr_uint8(rgb, recon),
+                    "encode_s": enc_s,
+                    "decode_s": time.perf_counter() - t0,
+                }
+                for fmt in anchors:
+                    aq, adata = at_size(rgb, len(data), fmt)
+                    argb = np.asarray(Image.open(io.BytesIO(adata)).convert("RGB"))
+                    row |= {
+                        f"{fmt}_quality": aq,
+                        f"{fmt}_bpp": len(adata) * 8 / (w * h),
+                        f"{fmt}_psnr": codec.psnr_uint8(rgb, argb),
+                    }
+                rows.append(row)
+                log(
+                    f"{path.name} q{q} {name}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({enc_s:.1f} s) | "
+                    + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
+                )
+    keys = ["bpp", "psnr", "encode_s", "decode_s"] + [f"{f}_{k}" for f in anchors for k in ("bpp", "psnr")]
     means = []
-    for q in qualities:
-        sel = [r for r in rows if r["quality"] == q]
-        means.append(
-            {
-                "quality": q,
-                "n_weights": ladder.level(q).n_weights,
-                **{
-                    k: float(np.mean([r[k] for r in sel]))
-                    for k in ("bpp", "psnr", "encode_s", "decode_s", "jpeg_bpp", "jpeg_psnr")
-                },
-            }
-        )
+    for name in codec_names:
+        for q in qualities:
+            sel = [r for r in rows if r["quality"] == q and r["codec"] == name]
+            means.append(
+                {
+                    "codec": name,
+                    "quality": q,
+                    "n_weights": ladder.level(q).n_weights,
+                    **{k: float(np.mean([r[k] for r in sel])) for k in keys},
+                }
+            )
     return {
         "data": str(data_dir or "sample photos"),
         "images": len(paths),
         "init": ladder.name,
-        "codec": codec_name,
         "init_id": ladder.id,
         "steps": steps,
         "lr": lr,
+        "anchors": list(anchors),
         "machine": machine(),
         "rows": rows,
         "means": means,
@@ -133,40 +157,43 @@ def run(
 
 def format_table(report: dict) -> str:
     """Per-level means as a plain-text table."""
+    anchors = report["anchors"]
     lines = [
         f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
-        f"{report['steps']} steps, lr {report['lr']:g}, codec {report['codec']}",
+        f"{report['steps']} steps, lr {report['lr']:g}",
         f"machine: {report['machine']}",
-        f"{'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
-        f"{'JPEG bpp':>8} {'JPEG PSNR':>9}",
+        f"{'codec':>5} {'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
+        + " | ".join(f"{f.upper() + ' bpp':>9} {f.upper() + ' PSNR':>10}" for f in anchors),
     ]
     for m in report["means"]:
         lines.append(
-            f"{m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} {m['encode_s']:>7.2f} "
-            f"{m['decode_s']:>7.3f} | {m['jpeg_bpp']:>8.3f} {m['jpeg_psnr']:>9.2f}"
+            f"{m['codec']:>5} {m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} "
+            f"{m['encode_s']:>7.2f} {m['decode_s']:>7.3f} | "
+            + " | ".join(f"{m[f + '_bpp']:>9.3f} {m[f + '_psnr']:>10.2f}" for f in anchors)
         )
     return "\n".join(lines)
 
 
 def write_json(report: dict, path: Path) -> None:
-    """CompressAI's result layout (name, description, results: lists per metric), plus our raw rows."""
-    means = report["means"]
-    out = {
-        "name": "inrzip",
-        "description": f"inrzip {report['init']} ({report['init_id']}), {report['codec']}, "
-        f"{report['steps']} Adam steps, "
-        f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
-        "results": {
-            "bpp": [m["bpp"] for m in means],
-            "psnr-rgb": [m["psnr"] for m in means],
-            "encoding_time": [m["encode_s"] for m in means],
-            "decoding_time": [m["decode_s"] for m in means],
-            "quality": [m["quality"] for m in means],
-        },
-        "jpeg": {
-            "name": "JPEG (Pillow, 4:2:0, size-matched)",
-            "results": {"bpp": [m["jpeg_bpp"] for m in means], "psnr-rgb": [m["jpeg_psnr"] for m in means]},
-        },
-        "rows": report["rows"],
-    }
-    path.write_text(json.dumps(out, indent=2) + "\n")
+    """CompressAI's result layout (name, description, results: lists per metric) per codec, plus raw rows."""
+    out = {}
+    for name in dict.fromkeys(m["codec"] for m in report["means"]):
+        means = [m for m in report["means"] if m["codec"] == name]
+        out[f"inrzip-{name}"] = {
+            "name": f"inrzip-{name}",
+            "description": f"inrzip {report['init']} ({report['init_id']}), {name}, {report['steps']} Adam steps, "
+            f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
+            "results": {
+                "bpp": [m["bpp"] for m in means],
+                "psnr-rgb": [m["psnr"] for m in means],
+                "encoding_time": [m["encode_s"] for m in means],
+                "decoding_time": [m["decode_s"] for m in means],
+                "quality": [m["quality"] for m in means],
+            },
+        }
+        for f in report["anchors"]:
+            out[f"{f}-matched-to-{name}"] = {
+                "name": f"{f.upper()} (Pillow), size-matched to inrzip-{name}",
+                "results": {"bpp": [m[f + "_bpp"] for m in means], "psnr-rgb": [m[f + "_psnr"] for m in means]},
+            }
+    path.write_text(json.dumps({"runs": out, "rows": report["rows"]}, indent=2) + "\n")

@@ -226,10 +226,17 @@ def demo(out_dir, device, force) -> None:
 @device_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
 @click.option("--limit", type=int, help="Only the first N images.")
-@click.option("--codec", type=click.Choice(["fp16", "q16"]), default="fp16", show_default=True)
+@click.option("--codec", "codecs", type=click.Choice(["fp16", "q16"]), multiple=True, help="Codecs (default fp16).")
 @click.option("--bits", type=float, help="q16 resolution (default 8).")
+@click.option(
+    "--anchor",
+    "anchors",
+    type=click.Choice(["jpeg", "webp", "avif"]),
+    multiple=True,
+    help="Classic codecs to size-match (default jpeg).",
+)
 @click.option("--init", "init", default=None, help="Initialization name or .pt path.")
-def bench(data_dir, qualities, steps, lr, device, json_out, limit, codec, bits, init) -> None:
+def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, anchors, init) -> None:
     """Rate-distortion table: inrzip levels vs JPEG at the nearest file size."""
     from . import bench as benchmod
     from . import weights as shipped
@@ -241,8 +248,9 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codec, bits, 
         lr=lr,
         device=device,
         limit=limit,
-        codec_name=codec,
+        codec_names=tuple(codecs) or ("fp16",),
         bits=bits,
+        anchors=tuple(anchors) or ("jpeg",),
         init=init or shipped.DEFAULT_INIT,
         log=lambda m: click.echo(m, err=True),
     )

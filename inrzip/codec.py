@@ -149,26 +149,39 @@ def encode(
     dev = pick_device(device)
     torch.manual_seed(seed)
     values = fit_image(rgb, ladder, level, steps, lr, dev, chunk, on_step)
+    data = pack(ladder, level, values, w, h, codec, bits, bpp)
+    header, _ = container.read_header(data)
+    seconds = time.perf_counter() - t0
+    recon = decode(data, device=device)
+    return Encoded(data, header, psnr_uint8(rgb, recon), seconds)
+
+
+def pack(
+    ladder: shipped.Ladder,
+    level: shipped.Level,
+    values: np.ndarray,
+    width: int,
+    height: int,
+    codec: str = "fp16",
+    bits: float | None = None,
+    bpp: float | None = None,
+) -> bytes:
+    """The .inrz bytes for fitted ``values``: one fit can be packed with several codecs (bench does)."""
     fields = dict(
         init=ladder.id,
-        quality=quality,
-        width=w,
-        height=h,
+        quality=level.quality,
+        width=width,
+        height=height,
         tile=ladder.cfg.tile,
         codec=codec,
         values=level.n_values,
         tiles=values.shape[0],
     )
     if codec == "fp16":
-        data = container.write(fields, values)
-    elif bits is not None or bpp is None:
-        data = container.write(fields, quant.quantize(values, init_values(ladder, level), bits or DEFAULT_BITS))
-    else:
-        data = _rate_control(fields, values, init_values(ladder, level), bpp * w * h / 8)
-    header, _ = container.read_header(data)
-    seconds = time.perf_counter() - t0
-    recon = decode(data, device=device)
-    return Encoded(data, header, psnr_uint8(rgb, recon), seconds)
+        return container.write(fields, values)
+    if bits is not None or bpp is None:
+        return container.write(fields, quant.quantize(values, init_values(ladder, level), bits or DEFAULT_BITS))
+    return _rate_control(fields, values, init_values(ladder, level), bpp * width * height / 8)
 
 
 def _rate_control(fields: dict, values: np.ndarray, v0: np.ndarray, target_bytes: float) -> bytes:
