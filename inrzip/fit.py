@@ -39,15 +39,23 @@ def fit(
     lr: float = 1e-4,
     weight: Tensor | None = None,
     on_step: Callable[[int, Tensor], None] | None = None,
+    dc_start: bool = True,
 ) -> Tensor:
     """Fit B tiles from the shared init; returns each tile's values ``[B, K + 3]`` (weights, output-bias offset).
+
+    With ``dc_start`` the output-bias offset starts at its least-squares value (the tile's mean
+    residual), so the 100 steps are spent on structure rather than on walking the mean colour
+    there at Adam's fixed step size.
 
     The loss is a *sum* of per-tile means and Adam is element-wise, so each tile's result
     does not depend on which other tiles share the batch: chunked and whole-image encodes agree.
     """
     index = mask.nonzero().squeeze(1)
     start = siren.initial_values(cfg, theta.detach(), index)
-    values = start.expand(target.shape[0], -1).clone().requires_grad_(True)
+    values = start.expand(target.shape[0], -1).clone()
+    if dc_start:
+        values[:, index.numel() :] = mean_offset(cfg, values, bias, index, coords, target, weight)
+    values.requires_grad_(True)
     opt = torch.optim.Adam([values], lr=lr)
     for step in range(steps):
         opt.zero_grad(set_to_none=True)
@@ -57,6 +65,24 @@ def fit(
         if on_step is not None:
             on_step(step, losses.detach())
     return values.detach()
+
+
+@torch.no_grad()
+def mean_offset(
+    cfg: SirenConfig,
+    values: Tensor,
+    bias: Tensor,
+    index: Tensor,
+    coords: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Per-tile output-bias offset ``[B, 3]`` that minimises the MSE with everything else fixed."""
+    pred = siren.forward(cfg, *siren.tile_params(cfg, values, bias, index), coords)
+    resid = target - pred
+    if weight is None:
+        return values[:, index.numel() :] + resid.mean(dim=1)
+    return values[:, index.numel() :] + (resid * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1)
 
 
 def psnr(mse: Tensor) -> Tensor:

@@ -47,6 +47,26 @@ def layer_normalized_scores(theta: Tensor, mask: Tensor, sizes: list[int]) -> Te
     return scores
 
 
+def useful(mask: Tensor, shapes: list[tuple[int, int]]) -> Tensor:
+    """Surviving weights that lie on an input-to-output path; the rest cost bits and do nothing.
+
+    Magnitude scores ignore connectivity: a hidden unit may keep input weights and lose all its
+    output weights (or the reverse), and on the shipped ladder we measured levels where no hidden
+    unit was connected at all. A unit is *fed* if a surviving weight reaches it from a fed unit
+    (inputs are fed) and *drains* if a surviving weight leaves it to a draining unit (outputs drain).
+    """
+    sizes = [i * o for i, o in shapes]
+    layers = [m.view(i, o) for m, (i, o) in zip(mask.split(sizes), shapes, strict=True)]
+    fed = [torch.ones(shapes[0][0], dtype=torch.bool)]
+    for m in layers:
+        fed.append((m & fed[-1][:, None]).any(dim=0))
+    drains = [torch.ones(shapes[-1][1], dtype=torch.bool)]
+    for m in reversed(layers):
+        drains.insert(0, (m & drains[0][None, :]).any(dim=1))
+    keep = [m & fed[k][:, None] & drains[k + 1][None, :] for k, m in enumerate(layers)]
+    return torch.cat([k.reshape(-1) for k in keep])
+
+
 def random_scores(n: int, generator: torch.Generator | None = None) -> Tensor:
     """Scores for the Random Pruning baseline."""
     return torch.rand(n, generator=generator)

@@ -228,6 +228,8 @@ def train_ladder(
                 scores = masks.layer_normalized_scores(theta.detach(), mask, sizes)
             else:
                 scores = theta.detach().abs()
+            if mc.scores != "magnitude":  # our rankings drop dead-end weights first; the paper's does not
+                scores = torch.where(masks.useful(mask, cfg.layer_shapes()), scores, scores.new_tensor(-1.0))
             state["mask"] = masks.prune(theta.detach(), mask, mc.gamma, scores)
         state["round"] += 1
         state["step"] = 0

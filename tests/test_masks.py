@@ -36,3 +36,15 @@ def test_random_scores_differ_from_magnitude():
     mag = masks.prune(theta, mask)
     assert int(rnd.sum()) == int(mag.sum()) == 800
     assert not torch.equal(rnd, mag)
+
+
+def test_useful_keeps_only_connected_paths():
+    shapes = [(2, 3), (3, 2)]
+    first = torch.tensor([[1, 0, 0], [0, 1, 0]], dtype=torch.bool)  # units 0, 1 fed; unit 2 not
+    second = torch.tensor([[1, 0], [0, 0], [0, 1]], dtype=torch.bool)  # unit 0 and unit 2 drain
+    mask = torch.cat([first.reshape(-1), second.reshape(-1)])
+    u = masks.useful(mask, shapes)
+    keep_first, keep_second = u[:6].view(2, 3), u[6:].view(3, 2)
+    assert keep_first.tolist() == [[True, False, False], [False, False, False]]  # unit 1 never drains
+    assert keep_second.tolist() == [[True, False], [False, False], [False, False]]  # unit 2 never fed
+    assert bool((u <= mask).all())
