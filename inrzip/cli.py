@@ -71,7 +71,7 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @click.option("-q", "--quality", type=int, help="Ladder level (1 = smallest file). Default: the level nearest 1 bpp.")
 @click.option("--bpp", type=float, help="Pick the level whose rate lands nearest this many bits per pixel.")
 @click.option("--steps", default=100, show_default=True, help="Adam steps per tile.")
-@click.option("--lr", default=1e-3, show_default=True, help="Adam learning rate of the fit.")
+@click.option("--lr", default=3e-3, show_default=True, help="Adam learning rate of the fit.")
 @device_option
 @click.option("--seed", default=0, show_default=True)
 @click.option("--init", "init", default=None, help="Initialization name or .pt path (default: the shipped one).")
@@ -83,7 +83,7 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
     show_default=True,
     help="fp16: half-float weights (the paper's format); q16: quantised deltas from the init.",
 )
-@click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 8, or set by --bpp.")
+@click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 6, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
 def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, force) -> None:
     """Encode images (PNG, JPEG, ... or '-' for stdin) to .inrz."""
@@ -222,12 +222,12 @@ def demo(out_dir, device, force) -> None:
     "-q", "--quality", "qualities", type=int, multiple=True, help="Levels to run (default: those spanning ~0.2-2 bpp)."
 )
 @click.option("--steps", default=100, show_default=True)
-@click.option("--lr", default=1e-3, show_default=True)
+@click.option("--lr", default=3e-3, show_default=True)
 @device_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
 @click.option("--limit", type=int, help="Only the first N images.")
 @click.option("--codec", "codecs", type=click.Choice(["fp16", "q16"]), multiple=True, help="Codecs (default fp16).")
-@click.option("--bits", type=float, help="q16 resolution (default 8).")
+@click.option("--bits", type=float, help="q16 resolution (default 6).")
 @click.option(
     "--anchor",
     "anchors",
