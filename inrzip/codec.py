@@ -280,7 +280,7 @@ def render(
     out = np.empty(out_h * out_w * 3, np.uint8).reshape(-1, 3)
     vals = torch.from_numpy(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0))
     per_tile = py.max_count * px.max_count
-    chunk = max(1, min(chunk, (1 << 22) // max(per_tile, 1)))  # bound activations to ~4M points per chunk
+    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
     for start in range(0, header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
