@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import container, quant, siren, tiles
+from . import container, masks, quant, siren, tiles
 from . import fit as fitting
 from . import weights as shipped
 from .container import Header
@@ -104,7 +104,7 @@ def fit_image(
 
 def init_values(ladder: shipped.Ladder, level: shipped.Level) -> np.ndarray:
     """What every tile starts from ``[K + 3]``: the q16 codec stores differences from it."""
-    return siren.initial_values(ladder.cfg, level.theta, level.mask.nonzero().squeeze(1)).numpy()
+    return siren.initial_values(ladder.cfg, level.theta, masks.mask_index(level.mask)).numpy()
 
 
 def encode(
@@ -275,7 +275,7 @@ def render(
     cfg = ladder.cfg
     py = tiles.axis_plan(header.height, out_h, cfg.tile)
     px = tiles.axis_plan(header.width, out_w, cfg.tile)
-    index = level.mask.nonzero().squeeze(1).to(dev)
+    index = masks.mask_index(level.mask).to(dev)
     bias = level.bias.to(dev)
     out = np.empty(out_h * out_w * 3, np.uint8).reshape(-1, 3)
     vals = torch.from_numpy(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0))
@@ -284,7 +284,7 @@ def render(
     for start in range(0, header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
-        pred = siren.forward(cfg, *siren.tile_params(cfg, vals[idx].to(dev), bias, index), coords.to(dev))
+        pred = siren.forward_values(cfg, vals[idx].to(dev), bias, index, coords.to(dev))
         pix = (pred.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
         out[flat[valid]] = pix[valid]
     return out.reshape(out_h, out_w, 3)

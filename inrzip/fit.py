@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from . import siren
+from . import masks, siren
 from .siren import SirenConfig
 
 
@@ -21,8 +21,7 @@ def tile_losses(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error of each tile network ``[B]`` (``weight [B,N,1]`` ignores padded pixels)."""
-    pred = siren.forward(cfg, *siren.tile_params(cfg, values, bias, index), coords)
-    err = (pred - target).square()
+    err = (siren.forward_values(cfg, values, bias, index, coords) - target).square()
     if weight is None:
         return err.mean(dim=(1, 2))
     return (err * weight).sum(dim=(1, 2)) / (weight.sum(dim=(1, 2)) * err.shape[-1]).clamp_min(1)
@@ -50,7 +49,7 @@ def fit(
     The loss is a *sum* of per-tile means and Adam is element-wise, so each tile's result
     does not depend on which other tiles share the batch: chunked and whole-image encodes agree.
     """
-    index = mask.nonzero().squeeze(1)
+    index = masks.mask_index(mask)
     start = siren.initial_values(cfg, theta.detach(), index)
     values = start.expand(target.shape[0], -1).clone()
     if dc_start:
@@ -78,8 +77,7 @@ def mean_offset(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Per-tile output-bias offset ``[B, 3]`` that minimises the MSE with everything else fixed."""
-    pred = siren.forward(cfg, *siren.tile_params(cfg, values, bias, index), coords)
-    resid = target - pred
+    resid = target - siren.forward_values(cfg, values, bias, index, coords)
     if weight is None:
         return values[:, index.numel() :] + resid.mean(dim=1)
     return values[:, index.numel() :] + (resid * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1)
@@ -93,4 +91,4 @@ def psnr(mse: Tensor) -> Tensor:
 @torch.no_grad()
 def evaluate(cfg: SirenConfig, values: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor) -> Tensor:
     """Per-tile MSE of fitted values."""
-    return tile_losses(cfg, values, bias, mask.nonzero().squeeze(1), coords, target)
+    return tile_losses(cfg, values, bias, masks.mask_index(mask), coords, target)

@@ -23,7 +23,7 @@ def prune(theta: Tensor, mask: Tensor, gamma: float = GAMMA, scores: Tensor | No
     Exactly that many are removed (ties broken by index), so weight counts are reproducible.
     """
     scores = theta.abs() if scores is None else scores
-    alive = mask.nonzero().squeeze(1)
+    alive = mask_index(mask)
     drop = n_pruned(alive.numel(), gamma)
     order = torch.argsort(scores[alive], stable=True)
     new_mask = mask.clone()
@@ -65,6 +65,24 @@ def useful(mask: Tensor, shapes: list[tuple[int, int]]) -> Tensor:
         drains.insert(0, (m & drains[0][None, :]).any(dim=1))
     keep = [m & fed[k][:, None] & drains[k + 1][None, :] for k, m in enumerate(layers)]
     return torch.cat([k.reshape(-1) for k in keep])
+
+
+def round_scores(
+    kind: str, theta: Tensor, mask: Tensor, shapes: list[tuple[int, int]], generator: torch.Generator | None = None
+) -> Tensor:
+    """The scores one pruning round ranks by: "magnitude" (the paper), "layer-normalized" or "random".
+
+    Except for the paper's plain magnitude, weights on no input-to-output path score -1 and go first.
+    """
+    if kind == "random":
+        scores = random_scores(theta.numel(), generator)
+    elif kind == "layer-normalized":
+        scores = layer_normalized_scores(theta, mask, [i * o for i, o in shapes])
+    elif kind == "magnitude":
+        return theta.abs()
+    else:
+        raise ValueError(f"unknown pruning scores {kind!r}")
+    return torch.where(useful(mask, shapes), scores, scores.new_tensor(-1.0))
 
 
 def random_scores(n: int, generator: torch.Generator | None = None) -> Tensor:

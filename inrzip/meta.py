@@ -21,6 +21,7 @@ from .bench import machine
 from .data import CropSampler, fixed_tiles
 from .progress import Progress
 from .siren import SirenConfig
+from .weights import file_id
 
 
 @dataclass
@@ -81,6 +82,18 @@ def adapt(
     return values
 
 
+def post_adaptation_loss(
+    cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor, mc: MetaConfig
+) -> Tensor:
+    """The MAML objective: mean MSE of the tasks after the inner loop, differentiable w.r.t. theta and bias."""
+    index = masks.mask_index(mask)
+    values0 = siren.initial_values(cfg, theta, index)
+    adapted = adapt(
+        cfg, values0, bias, index, coords, target, mc.inner_steps, mc.inner_lr, mc.second_order, mc.inner_opt
+    )
+    return fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
+
+
 def outer_step(
     cfg: SirenConfig,
     theta: Tensor,
@@ -92,21 +105,8 @@ def outer_step(
     mc: MetaConfig,
 ) -> float:
     """One MAML outer step on a batch of tasks; returns the mean post-adaptation MSE."""
-    index = masks.mask_index(mask)
     opt.zero_grad(set_to_none=True)
-    adapted = adapt(
-        cfg,
-        siren.initial_values(cfg, theta, index),
-        bias,
-        index,
-        coords,
-        target,
-        mc.inner_steps,
-        mc.inner_lr,
-        mc.second_order,
-        mc.inner_opt,
-    )
-    loss = fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
+    loss = post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
     loss.backward()
     opt.step()
     return float(loss.detach())
@@ -221,15 +221,7 @@ def train_ladder(
             state["round"] += 1
             break
         with torch.no_grad():
-            if mc.scores == "random":
-                scores = masks.random_scores(cfg.n_weights, g)
-            elif mc.scores == "layer-normalized":
-                sizes = [i * o for i, o in cfg.layer_shapes()]
-                scores = masks.layer_normalized_scores(theta.detach(), mask, sizes)
-            else:
-                scores = theta.detach().abs()
-            if mc.scores != "magnitude":  # our rankings drop dead-end weights first; the paper's does not
-                scores = torch.where(masks.useful(mask, cfg.layer_shapes()), scores, scores.new_tensor(-1.0))
+            scores = masks.round_scores(mc.scores, theta.detach(), mask, cfg.layer_shapes(), g)
             state["mask"] = masks.prune(theta.detach(), mask, mc.gamma, scores)
         state["round"] += 1
         state["step"] = 0
@@ -274,8 +266,6 @@ def save_ladder(
     os.replace(tmp, path)
     manifest_path = path.parent / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    from .weights import file_id  # local import: weights.py depends on this module's output only
-
     manifest[path.name] = {
         "id": file_id(path),
         "command": command,

@@ -95,6 +95,11 @@ def tile_params(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor) -
     return weights, torch.cat([head, bias[-cfg.out_features :] + values[:, k:]], dim=1)
 
 
+def forward_values(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor, coords: Tensor) -> Tensor:
+    """Colours ``[B,N,3]`` of B tiles given their stored values ``[B, K + 3]`` (see :func:`tile_params`)."""
+    return forward(cfg, *tile_params(cfg, values, bias, index), coords)
+
+
 def forward(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, coords: Tensor) -> Tensor:
     """Evaluate B networks: ``coords [N,2]`` (shared) or ``[B,N,2]`` -> colours ``[B,N,3]``.
 

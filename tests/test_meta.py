@@ -7,20 +7,7 @@ from inrzip.siren import SirenConfig
 
 
 def _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc):
-    index = masks.mask_index(mask)
-    adapted = meta.adapt(
-        cfg,
-        siren.initial_values(cfg, theta, index),
-        bias,
-        index,
-        coords,
-        target,
-        mc.inner_steps,
-        mc.inner_lr,
-        False,
-        mc.inner_opt,
-    )
-    return float(fit.tile_losses(cfg, adapted, bias, index, coords, target).mean().detach())
+    return float(meta.post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc).detach())
 
 
 @pytest.mark.parametrize("second_order,inner_opt", [(True, "sgd"), (False, "sgd"), (False, "adam")])
