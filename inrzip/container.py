@@ -9,7 +9,6 @@ The payload holds each tile's surviving weights; the mask is never stored (it sh
 
 from __future__ import annotations
 
-import io
 import struct
 import zlib
 from dataclasses import asdict, dataclass
@@ -171,19 +170,33 @@ def read_header(data: bytes) -> tuple[Header, int]:
     return header, PREFIX.size + head_len
 
 
+FEED = 64  # compressed bytes per step: one step can inflate to at most ~2 MB, whatever the frame claims
+
+
+def _inflate(payload: bytes, expect: int) -> bytes:
+    """The one zstd frame of a payload, refusing output beyond ``expect`` bytes and any bytes after the frame."""
+    dobj = zstandard.ZstdDecompressor().decompressobj()
+    out = bytearray()
+    try:
+        for start in range(0, len(payload), FEED):
+            out += dobj.decompress(payload[start : start + FEED])
+            if len(out) > expect:
+                raise InrzipError("corrupt .inrz payload: inflates past the size in its header")
+            if dobj.eof:
+                if dobj.unused_data or start + FEED < len(payload):
+                    raise InrzipError("corrupt .inrz file: bytes after the payload")
+                break
+    except zstandard.ZstdError:
+        raise InrzipError("corrupt .inrz payload (zstd)") from None
+    if not dobj.eof:
+        raise InrzipError("corrupt .inrz payload: truncated")
+    return bytes(out)
+
+
 def read(data: bytes) -> tuple[Header, np.ndarray | Quantized]:
     """Parse a whole file: validated header and its values (see :func:`unpack_values`)."""
     header, offset = read_header(data)
-    try:
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data[offset:]))
-        raw = b""
-        while len(raw) <= header.raw:  # bounded: a frame claiming more can never inflate past raw + 1
-            chunk = reader.read(header.raw + 1 - len(raw))
-            if not chunk:
-                break
-            raw += chunk
-    except zstandard.ZstdError:
-        raise InrzipError("corrupt .inrz payload (zstd)") from None
+    raw = _inflate(data[offset:], header.raw)
     if len(raw) != header.raw:
         raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
     if checksum(header, raw) != header.crc:

@@ -106,5 +106,12 @@ def test_zstd_bomb_is_bounded():
     data, _ = make()
     _, _, n = container.PREFIX.unpack_from(data)
     bomb = zstandard.ZstdCompressor().compress(b"\0" * (64 << 20))  # 64 MiB of zeros, tiny frame
-    with pytest.raises(InrzipError, match="wrong length"):
+    with pytest.raises(InrzipError, match="inflates past"):
         container.read(data[: 9 + n] + bomb)
+
+
+@pytest.mark.parametrize("tail", [b"\0", b"junk", zstandard.ZstdCompressor().compress(b"second frame")])
+def test_bytes_after_the_payload_are_refused(tail):
+    data, _ = make()
+    with pytest.raises(InrzipError, match="bytes after the payload"):
+        container.read(data + tail)

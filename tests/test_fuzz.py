@@ -6,4 +6,4 @@ def test_brief_fuzz_finds_no_crash(tiny_init):
     data = codec.encode(smooth_photo(20, 28, 1), quality=2, init=tiny_init, steps=3, codec="q16").data
     tried, refused, crashes = fuzz.run(400, seed=1, data=data)
     assert crashes == 0 and tried == 400
-    assert refused > 300  # nearly every mutation is caught (the rest decode: e.g. a flipped unused zstd flag)
+    assert refused >= 398  # every real change is caught by the checksum or the frame checks
