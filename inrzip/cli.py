@@ -86,26 +86,56 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 6, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
 def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, force) -> None:
-    """Encode images (PNG, JPEG, ... or '-' for stdin) to .inrz."""
+    """Encode images (files, folders of images, or '-' for stdin) to .inrz.
+
+    Several images are fitted in one vectorised run; under torchrun each rank takes its share.
+    """
     from . import codec, files, images
     from . import weights as shipped
+    from .data import list_images
 
     if quality is not None and bpp is not None:
         raise InrzipError("give --quality or --bpp, not both")
-    if len(inputs) > 1 and output is not None:
-        raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
-    jobs = []
+    sources: list[str] = []
     for src in inputs:
+        if src != "-" and Path(src).is_dir():
+            try:
+                sources += [str(p) for p in list_images(src)]
+            except FileNotFoundError as e:
+                raise InrzipError(str(e)) from None
+        else:
+            sources.append(src)
+    if len(sources) > 1 and output is not None:
+        raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
+    rank, world = _rank()
+    jobs = []
+    for src in sources[rank::world]:
         dst = output or ("-" if src == "-" else str(Path(src).with_suffix(".inrz")))
         if dst != "-":
             files.check_writable(Path(dst), force)
         jobs.append((src, dst))
-    for src, dst in jobs:
-        rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
-        for note in notes:
-            click.echo(f"inrzip: warning: {src}: {note}", err=True)
-        result = codec.encode(
-            rgb,
+    if device == "auto" and world > 1:
+        device = "cuda" if _cuda_for_rank() else "cpu"
+    failed = 0
+    for group in _batches(jobs):
+        loaded = []
+        for src, dst in group:
+            try:
+                rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
+            except InrzipError as e:
+                if len(jobs) == 1:
+                    raise
+                click.echo(f"inrzip: error: {e} (skipped)", err=True)
+                failed += 1
+                continue
+            for note in notes:
+                click.echo(f"inrzip: warning: {src}: {note}", err=True)
+            loaded.append((src, dst, rgb))
+        if not loaded:
+            continue
+        label = f"encode {Path(loaded[0][0]).name}" if len(loaded) == 1 else f"encode {len(loaded)} images"
+        results = codec.encode_batch(
+            [rgb for _, _, rgb in loaded],
             quality=quality,
             bpp=bpp,
             steps=steps,
@@ -115,15 +145,59 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
             init=init or shipped.DEFAULT_INIT,
             codec=codec_name,
             bits=bits,
-            on_step=_bar(f"encode {Path(src).name}"),
+            on_step=_bar(label),
         )
-        files.write_atomic(dst, result.data, force=force)
-        h = result.header
-        _say(
-            f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {h.codec}, {len(result.data):,} bytes, "
-            f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
-            to_stderr=dst == "-",
-        )
+        for (src, dst, _), result in zip(loaded, results, strict=True):
+            files.write_atomic(dst, result.data, force=force)
+            h = result.header
+            _say(
+                f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {h.codec}, {len(result.data):,} bytes, "
+                f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
+                to_stderr=dst == "-",
+            )
+    if failed:
+        raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
+
+
+BATCH_PIXELS = 1 << 26  # images held at once by one batched encode (~200 MB of uint8 RGB)
+
+
+def _batches(jobs: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Group jobs so that a batch's images (sized from their headers, not decoded) stay under BATCH_PIXELS."""
+    from PIL import Image
+
+    out: list[list[tuple[str, str]]] = [[]]
+    pixels = 0
+    for job in jobs:
+        try:
+            with Image.open(job[0]) as im:
+                n = im.width * im.height
+        except Exception:  # noqa: BLE001 - unreadable or stdin: the loader reports it properly
+            n = 0
+        if out[-1] and pixels + n > BATCH_PIXELS:
+            out.append([])
+            pixels = 0
+        out[-1].append(job)
+        pixels += n
+    return [b for b in out if b]
+
+
+def _rank() -> tuple[int, int]:
+    """(rank, world size) under torchrun, else (0, 1): batch encodes are sharded by input."""
+    try:
+        return int(os.environ.get("RANK", 0)), max(1, int(os.environ.get("WORLD_SIZE", 1)))
+    except ValueError:
+        return 0, 1
+
+
+def _cuda_for_rank() -> bool:
+    """Under torchrun, put each rank on its own GPU (LOCAL_RANK) when there are GPUs."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return False
+    torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
+    return True
 
 
 @main.command()

@@ -122,3 +122,62 @@ def tile_grid(size: int) -> Tensor:
     axis = torch.linspace(-1.0, 1.0, size)
     yy, xx = torch.meshgrid(axis, axis, indexing="ij")
     return torch.stack([xx, yy], dim=-1).reshape(-1, 2)
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """The same function on fewer hidden units: a unit with no surviving outgoing weight is removed.
+
+    Such a unit cannot reach the output, so its incoming weights get no gradient and stay at the
+    init: dropping it changes no result, only the cost. Sparse levels keep few live units (8 of 64
+    at the default fp16 level), so the fit and the render shrink by about that factor.
+    """
+
+    cfg: SirenConfig
+    theta: Tensor
+    bias: Tensor
+    mask: Tensor
+    keep: Tensor  # [Kc] positions, in a tile's full value vector, of the weights the compact net keeps
+
+    def values(self, full: Tensor) -> Tensor:
+        """Compact values ``[B, Kc + 3]`` from full ones ``[B, K + 3]``."""
+        return torch.cat([full[:, self.keep], full[:, full.shape[1] - self.cfg.out_features :]], dim=1)
+
+    def expand(self, compact: Tensor, start: Tensor) -> Tensor:
+        """Full values ``[B, K + 3]``: ``start [K + 3]`` (the init) with the compact net's values written in."""
+        full = start.to(compact).expand(compact.shape[0], -1).clone()
+        full[:, self.keep] = compact[:, : self.keep.numel()]
+        full[:, full.shape[1] - self.cfg.out_features :] = compact[:, self.keep.numel() :]
+        return full
+
+
+def compact(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor) -> Compacted:
+    """Remove, layer by layer from the output back, the hidden units no surviving weight reads from."""
+    shapes = cfg.layer_shapes()
+    offsets = [0]
+    for fan_in, fan_out in shapes:
+        offsets.append(offsets[-1] + fan_in * fan_out)
+    layer_mask = [mask[offsets[i] : offsets[i + 1]].reshape(shape) for i, shape in enumerate(shapes)]
+    units: list[Tensor] = [torch.arange(cfg.out_features)]
+    for layer in range(len(shapes) - 1, 0, -1):  # hidden layer `layer - 1` feeds layer `layer`
+        units.insert(0, torch.nonzero(layer_mask[layer][:, units[0]].any(dim=1)).flatten())
+    width = max(1, max(u.numel() for u in units[:-1]))
+    for i, u in enumerate(units[:-1]):  # pad every hidden layer to one width with (harmless) dead units
+        spare = torch.tensor([j for j in range(cfg.width) if j not in set(u.tolist())][: width - u.numel()])
+        units[i] = torch.sort(torch.cat([u, spare.long()])).values
+    units.insert(0, torch.arange(cfg.in_features))
+    position = torch.full_like(mask, -1, dtype=torch.long)
+    position[mask] = torch.arange(int(mask.sum()))
+    small_cfg = SirenConfig(**(cfg.to_dict() | {"width": width}))
+    thetas, masks_, keeps, biases = [], [], [], []
+    b0 = 0
+    for i, (fan_in, fan_out) in enumerate(shapes):
+        rows, cols = units[i].to(mask.device), units[i + 1].to(mask.device)
+        sl = slice(offsets[i], offsets[i + 1])
+        thetas.append(theta[sl].reshape(fan_in, fan_out)[rows][:, cols].flatten())
+        m = layer_mask[i][rows][:, cols].flatten()
+        masks_.append(m)
+        keeps.append(position[sl].reshape(fan_in, fan_out)[rows][:, cols].flatten()[m])
+        biases.append(bias[b0 : b0 + fan_out][cols])
+        b0 += fan_out
+    return Compacted(small_cfg, torch.cat(thetas), torch.cat(biases), torch.cat(masks_), torch.cat(keeps))

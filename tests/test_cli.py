@@ -98,3 +98,27 @@ def test_same_seed_same_bytes(tiny_init, photo, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     img = np.asarray(Image.open(photo))
     assert img.shape == (24, 32, 3)
+
+
+def test_encode_a_folder_in_one_run(tiny_init, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(smooth_photo(16 + 8 * i, 24, i)).save(folder / f"im{i}.png")
+    (folder / "broken.png").write_bytes(b"not a png")
+    r = CliRunner().invoke(main, ["encode", str(folder), "--init", tiny_init, "--steps", "3", "-q", "2"])
+    assert r.exit_code == 1 and "broken.png" in r.output and "1 of 4 inputs" in r.output
+    for i in range(3):
+        assert (folder / f"im{i}.inrz").read_bytes()[:4] == b"INRZ"
+    assert not (folder / "broken.inrz").exists()
+
+
+def test_encode_shards_inputs_by_rank(tiny_init, tmp_path, monkeypatch):
+    for i in range(4):
+        Image.fromarray(smooth_photo(16, 16, i)).save(tmp_path / f"s{i}.png")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    args = ["encode", *[str(tmp_path / f"s{i}.png") for i in range(4)], "--init", tiny_init, "--steps", "2"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in tmp_path.glob("*.inrz")) == ["s1.inrz", "s3.inrz"]

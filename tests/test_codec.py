@@ -1,5 +1,8 @@
+import dataclasses
+
 import numpy as np
 import pytest
+import torch
 
 from conftest import smooth_photo
 from inrzip import codec, container
@@ -91,3 +94,60 @@ def test_q16_rate_control_lands_near_target(tiny_init):
     target = ref.bpp * 0.8
     hit = codec.encode(rgb, quality=4, init=tiny_init, steps=20, codec="q16", bpp=target)
     assert abs(hit.bpp / target - 1) < 0.05
+
+
+def cut_units(cfg, mask, units=(0, 3)):
+    """The mask with every outgoing weight of some hidden units removed: dead units to compact away."""
+    mask = mask.clone()
+    start = 0
+    for layer, (fan_in, fan_out) in enumerate(cfg.layer_shapes()):
+        block = mask[start : start + fan_in * fan_out].view(fan_in, fan_out)
+        if layer > 0:
+            block[list(units)] = False
+        start += fan_in * fan_out
+    return mask
+
+
+def test_compact_network_is_the_same_function(tiny_init):
+    from inrzip import masks, siren, weights
+
+    ladder = weights.load(tiny_init)
+    cfg = ladder.cfg
+    coords = siren.tile_grid(cfg.tile)
+    for level in ladder.levels:
+        mask = cut_units(cfg, level.mask)
+        theta = level.theta * mask
+        net = siren.compact(cfg, theta, level.bias, mask)
+        assert net.cfg.width <= cfg.width - 2
+        index = masks.mask_index(mask)
+        full = siren.initial_values(cfg, theta, index) + torch.randn(5, index.numel() + 3) * 0.3
+        a = siren.forward_values(cfg, full, level.bias, index, coords)
+        b = siren.forward_values(net.cfg, net.values(full), net.bias, masks.mask_index(net.mask), coords)
+        torch.testing.assert_close(a, b)
+        back = net.expand(net.values(full), siren.initial_values(cfg, theta, index))
+        torch.testing.assert_close(back[:, net.keep], full[:, net.keep])
+        torch.testing.assert_close(back[:, -3:], full[:, -3:])
+
+
+def test_compact_fit_matches_plain_fit(tiny_init):
+    from inrzip import weights
+
+    ladder = weights.load(tiny_init)
+    rgb = smooth_photo(24, 32, 5)
+    for level in ladder.levels:
+        mask = cut_units(ladder.cfg, level.mask)
+        level = dataclasses.replace(level, mask=mask, theta=level.theta * mask)
+        fast = codec.fit_image(rgb, ladder, level, 15, 1e-2, torch.device("cpu"), compact=True)
+        plain = codec.fit_image(rgb, ladder, level, 15, 1e-2, torch.device("cpu"), compact=False)
+        np.testing.assert_allclose(fast, plain, atol=1e-4)
+
+
+def test_batch_encode_equals_one_by_one(tiny_init):
+    photos = [smooth_photo(20 + 4 * i, 28, i) for i in range(3)]
+    batch = codec.encode_batch(photos, quality=2, init=tiny_init, steps=10, chunk=7)
+    for rgb, result in zip(photos, batch, strict=True):
+        alone = codec.encode(rgb, quality=2, init=tiny_init, steps=10, chunk=7)
+        assert result.header == alone.header
+        _, a = container.read(result.data)
+        _, b = container.read(alone.data)
+        np.testing.assert_allclose(a, b, atol=2e-3)  # fp16 values; only float summation order may differ
