@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
@@ -16,16 +14,7 @@ from PIL import Image
 from . import codec, images
 from . import weights as shipped
 from .data import list_images
-
-
-def machine() -> str:
-    """One line saying where figures came from."""
-    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
-    return (
-        f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads){gpu}"
-    )
-
+from .machine import machine
 
 ANCHOR_FORMATS = {  # Pillow format, save options, quality range
     "jpeg": ("JPEG", {"subsampling": 2}, (1, 95)),

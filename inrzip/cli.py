@@ -371,6 +371,7 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
 @click.option("--seed", default=0, show_default=True)
 @click.option("--val-tiles", default=512, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
+@device_option
 def train(
     train_dir,
     val_dir,
@@ -393,8 +394,12 @@ def train(
     seed,
     val_tiles,
     threads,
+    device,
 ) -> None:
-    """Meta-learn a sparse initialization ladder (resumes from OUT.ckpt if present)."""
+    """Meta-learn a sparse initialization ladder (resumes from OUT.ckpt if present).
+
+    Under torchrun (several processes or GPUs) the meta-batch is split over the ranks with DDP.
+    """
     import torch
 
     from .meta import MetaConfig, train_ladder
@@ -419,10 +424,25 @@ def train(
         val_tiles=val_tiles,
     )
     command = "inrzip " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    from .codec import pick_device
+
+    rank, n_ranks = _rank()
+    if n_ranks > 1:
+        import torch.distributed as dist
+
+        gpu = device != "cpu" and _cuda_for_rank()
+        dist.init_process_group("nccl" if gpu else "gloo")
+        dev = torch.device("cuda", torch.cuda.current_device()) if gpu else torch.device("cpu")
+    else:
+        dev = pick_device(device)
     try:
         path = train_ladder(
-            cfg, mc, train_dir, val_dir, Path(out), command=command, log=lambda m: click.echo(m, err=True)
+            cfg, mc, train_dir, val_dir, Path(out), command=command, log=lambda m: click.echo(m, err=True), device=dev
         )
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
-    click.echo(f"wrote {path}")
+    finally:
+        if n_ranks > 1:
+            dist.destroy_process_group()
+    if rank == 0:
+        click.echo(f"wrote {path}")

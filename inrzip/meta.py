@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 from torch import Tensor
+from torch.nn.parallel import DistributedDataParallel
 
 from . import fit as fitting
 from . import masks, siren
-from .bench import machine
 from .data import CropSampler, fixed_tiles
+from .machine import machine
 from .progress import Progress
 from .siren import SirenConfig
 from .weights import file_id
@@ -94,19 +96,34 @@ def post_adaptation_loss(
     return fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
 
 
-def outer_step(
-    cfg: SirenConfig,
-    theta: Tensor,
-    bias: Tensor,
-    mask: Tensor,
-    coords: Tensor,
-    target: Tensor,
-    opt: torch.optim.Optimizer,
-    mc: MetaConfig,
-) -> float:
-    """One MAML outer step on a batch of tasks; returns the mean post-adaptation MSE."""
+class MetaObjective(torch.nn.Module):
+    """theta and bias as a module whose forward is the MAML objective, so PyTorch's DDP can wrap it.
+
+    Under ``torchrun`` each rank adapts its share of the meta-batch and DDP averages the outer
+    gradients: the same step as one process on the whole batch.
+    """
+
+    def __init__(self, cfg: SirenConfig, theta: Tensor, bias: Tensor, mc: MetaConfig):
+        super().__init__()
+        self.cfg, self.mc = cfg, mc
+        self.theta = torch.nn.Parameter(theta)
+        self.bias = torch.nn.Parameter(bias)
+
+    def forward(self, mask: Tensor, coords: Tensor, target: Tensor) -> Tensor:
+        return post_adaptation_loss(self.cfg, self.theta, self.bias, mask, coords, target, self.mc)
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) of the process group, (0, 1) without one."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def outer_step(objective: torch.nn.Module, mask: Tensor, coords: Tensor, target: Tensor, opt) -> float:
+    """One MAML outer step of a :class:`MetaObjective` (or its DDP wrapper); returns the mean post-adaptation MSE."""
     opt.zero_grad(set_to_none=True)
-    loss = post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
+    loss = objective(mask, coords, target)
     loss.backward()
     opt.step()
     return float(loss.detach())
@@ -123,34 +140,51 @@ def validate(
 
 
 def train_ladder(
-    cfg: SirenConfig, mc: MetaConfig, train_dir: str, val_dir: str, out: Path, command: str = "", log=print
+    cfg: SirenConfig,
+    mc: MetaConfig,
+    train_dir: str,
+    val_dir: str,
+    out: Path,
+    command: str = "",
+    log=print,
+    device: str | torch.device = "cpu",
 ) -> Path:
     """Meta-learn the dense init, then prune and re-meta-learn ``rounds`` times; save the ladder.
 
     Writes ``out.ckpt`` (resumable state) while running and ``out.pt`` + manifest entry at the end.
+    In a process group (torchrun) every rank draws the same global meta-batch and adapts its
+    slice; DDP averages the gradients; rank 0 alone validates and writes files.
     """
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # fail now, not after hours of training
     ckpt = out.with_suffix(".ckpt")
+    dev = torch.device(device)
+    rank, n_ranks = world()
+    if rank:
+        log = lambda m: None  # noqa: E731 - rank 0 speaks for the group
+    if mc.meta_batch % n_ranks:
+        raise ValueError(f"--meta-batch {mc.meta_batch} does not split over {n_ranks} processes")
     torch.manual_seed(mc.seed)
     sampler = CropSampler(train_dir, cfg.tile, seed=mc.seed)
-    val = fixed_tiles(val_dir, cfg.tile, mc.val_tiles)
-    coords = siren.tile_grid(cfg.tile)
+    val = fixed_tiles(val_dir, cfg.tile, mc.val_tiles).to(dev)
+    coords = siren.tile_grid(cfg.tile).to(dev)
 
     g = torch.Generator().manual_seed(mc.seed)
     theta0, bias0 = siren.init_params(cfg, g)
-    theta = theta0.clone().requires_grad_(True)
-    bias = bias0.clone().requires_grad_(True)
+    objective = MetaObjective(cfg, theta0.clone().to(dev), bias0.clone().to(dev), mc)
+    theta, bias = objective.theta, objective.bias
+    engine = DistributedDataParallel(objective) if n_ranks > 1 else objective
     opt = torch.optim.Adam([theta, bias], lr=mc.outer_lr)  # one Adam state across rounds, as the paper
     state = {
         "round": 0,
         "step": 0,
-        "mask": torch.ones(cfg.n_weights, dtype=torch.bool),
+        "mask": torch.ones(cfg.n_weights, dtype=torch.bool, device=dev),
         "levels": [],
         "elapsed": 0.0,
         "losses": [],
     }
     if ckpt.exists():
-        saved = torch.load(ckpt, weights_only=False)
+        saved = torch.load(ckpt, weights_only=False, map_location=dev)
         if saved["siren"] != cfg.to_dict() or saved["meta"] != asdict(mc):
             raise ValueError(f"{ckpt} was made with other settings; delete it or use them")
         with torch.no_grad():
@@ -164,6 +198,8 @@ def train_ladder(
         log(f"resumed {ckpt}: round {state['round']} step {state['step']}")
 
     def save_ckpt() -> None:
+        if rank:
+            return
         tmp = ckpt.with_suffix(".ckpt.tmp")
         torch.save(
             {
@@ -183,14 +219,14 @@ def train_ladder(
 
     total = mc.outer_steps + mc.rounds * mc.round_steps
     done = lambda: (mc.outer_steps + (state["round"] - 1) * mc.round_steps if state["round"] else 0) + state["step"]  # noqa: E731
-    bar = Progress(total, "meta-train", start=done())
+    bar = Progress(total, "meta-train", start=done(), stream=None if rank == 0 else open(os.devnull, "w"))
     t_start = time.monotonic() - state["elapsed"]
     while state["round"] <= mc.rounds:
         r = state["round"]
         steps = mc.outer_steps if r == 0 else mc.round_steps
         while state["step"] < steps:
-            target = sampler.sample(mc.meta_batch)
-            loss = outer_step(cfg, theta, bias, state["mask"], coords, target, opt, mc)
+            target = sampler.sample(mc.meta_batch)[rank::n_ranks].to(dev)
+            loss = outer_step(engine, state["mask"], coords, target, opt)
             state["step"] += 1
             state["losses"].append(loss)
             bar.update(1, round=r, psnr=float(fitting.psnr(torch.tensor(loss))))
@@ -200,15 +236,17 @@ def train_ladder(
         # the round's init is a quality level: validate and keep it
         mask = state["mask"]
         if not mc.keep_rounds or r in mc.keep_rounds:
-            val_psnr = validate(cfg, theta, bias, mask, coords, val, mc.test_steps, mc.test_lr)
+            val_psnr = float("nan")
+            if rank == 0:
+                val_psnr = validate(cfg, theta, bias, mask, coords, val, mc.test_steps, mc.test_lr)
             state["levels"].append(
                 {
                     "round": r,
                     "n_weights": int(mask.sum()),
                     "density": float(mask.float().mean()),
-                    "theta": (theta.detach() * mask).clone(),
-                    "bias": bias.detach().clone(),
-                    "mask": mask.clone(),
+                    "theta": (theta.detach() * mask).cpu(),
+                    "bias": bias.detach().cpu(),
+                    "mask": mask.cpu(),
                     "val_psnr": val_psnr,
                     "wall_s": time.monotonic() - t_start,
                 }
@@ -221,14 +259,17 @@ def train_ladder(
             state["round"] += 1
             break
         with torch.no_grad():
-            scores = masks.round_scores(mc.scores, theta.detach(), mask, cfg.layer_shapes(), g)
-            state["mask"] = masks.prune(theta.detach(), mask, mc.gamma, scores)
+            th = theta.detach().cpu()  # pruning on the CPU: the same masks whatever the device
+            scores = masks.round_scores(mc.scores, th, mask.cpu(), cfg.layer_shapes(), g)
+            state["mask"] = masks.prune(th, mask.cpu(), mc.gamma, scores).to(dev)
         state["round"] += 1
         state["step"] = 0
         state["elapsed"] = time.monotonic() - t_start
         save_ckpt()
     bar.close()
     wall = time.monotonic() - t_start
+    if rank:
+        return out.with_suffix(".pt")
     path = save_ladder(out, cfg, mc, state["levels"], train_dir, val_dir, command, wall)
     ckpt.unlink(missing_ok=True)
     return path

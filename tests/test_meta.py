@@ -22,8 +22,10 @@ def test_one_outer_step_lowers_post_adaptation_loss(second_order, inner_opt):
     target = 0.5 + 0.3 * torch.rand(4, 64, 3, generator=g)  # toy task set
     mc = MetaConfig(inner_steps=2, inner_lr=1e-2, second_order=second_order, inner_opt=inner_opt)
     before = _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
-    opt = torch.optim.Adam([theta, bias], lr=1e-3)
-    meta.outer_step(cfg, theta, bias, mask, coords, target, opt, mc)
+    objective = meta.MetaObjective(cfg, theta.detach().clone(), bias.detach().clone(), mc)
+    opt = torch.optim.Adam(objective.parameters(), lr=1e-3)
+    meta.outer_step(objective, mask, coords, target, opt)
+    theta, bias = objective.theta, objective.bias
     after = _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
     assert after < before
 
