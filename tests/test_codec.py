@@ -151,3 +151,12 @@ def test_batch_encode_equals_one_by_one(tiny_init):
         _, a = container.read(result.data)
         _, b = container.read(alone.data)
         np.testing.assert_allclose(a, b, atol=2e-3)  # fp16 values; only float summation order may differ
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_encode_decodes_on_cpu_within_one_grey_level(tiny_init):
+    rgb = smooth_photo(48, 40, 9)
+    a = codec.encode(rgb, quality=2, init=tiny_init, steps=20, device="cuda").data
+    assert a == codec.encode(rgb, quality=2, init=tiny_init, steps=20, device="cuda").data
+    gpu, cpu = codec.decode(a, device="cuda"), codec.decode(a, device="cpu")
+    assert np.abs(gpu.astype(int) - cpu.astype(int)).max() <= 1
