@@ -23,6 +23,25 @@ ANCHOR_FORMATS = {  # Pillow format, save options, quality range
 }
 
 
+ANCHOR_QUALITIES = {  # settings swept for each anchor's own RD curve (mean over images per setting)
+    "jpeg": (1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95),
+    "webp": (0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95),
+    "avif": (5, 15, 25, 35, 45, 55, 65, 75, 85, 90),
+}
+
+# Published Kodak curves (../shared/ANCHORS.md: mean per-image RGB PSNR at these bpp), drawn dashed on --plot.
+PUBLISHED_BPP = (0.25, 0.3, 0.5, 0.75, 1.0)
+PUBLISHED = {
+    "COIN": (25.85, 26.35, 27.83, 29.08, 30.02),
+    "COIN++": (26.03, 26.41, 27.6, None, None),
+    "Strumpler et al. 2022": (28.29, 28.91, 30.62, 31.99, None),
+    "MSCN": (28.72, 29.19, 30.05, None, None),
+    "BPG 4:4:4": (30.32, 31.00, 33.32, 35.41, 37.16),
+    "VTM 4:4:4": (31.27, 32.08, 34.37, 36.58, 38.24),
+    "C3": (30.92, 31.70, 34.22, 36.57, 38.46),
+}
+
+
 def at_size(rgb: np.ndarray, target_bytes: int, fmt: str = "jpeg") -> tuple[int, bytes]:
     """A classic codec at the quality whose file size is nearest ``target_bytes`` (binary search)."""
     pil_format, options, (q_lo, q_hi) = ANCHOR_FORMATS[fmt]
@@ -52,7 +71,65 @@ def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
     return at_size(rgb, target_bytes, "jpeg")
 
 
-def default_qualities(ladder: shipped.Ladder, codec_name: str = "fp16", lo: float = 0.2, hi: float = 2.2) -> list[int]:
+def anchor_curve(rgb: np.ndarray, fmt: str) -> list[tuple[int, float, float]]:
+    """(setting, bpp, PSNR) of a classic codec at each of its swept settings."""
+    pil_format, options, _ = ANCHOR_FORMATS[fmt]
+    im = Image.fromarray(rgb)
+    out = []
+    for q in ANCHOR_QUALITIES[fmt]:
+        buf = io.BytesIO()
+        im.save(buf, format=pil_format, quality=q, **options)
+        back = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+        out.append((q, len(buf.getvalue()) * 8 / (rgb.shape[0] * rgb.shape[1]), codec.psnr_uint8(rgb, back)))
+    return out
+
+
+def _hull(bpp, psnr) -> tuple[np.ndarray, np.ndarray]:
+    """Points sorted by rate, keeping only those that raise PSNR (an RD curve must be increasing)."""
+    order = np.argsort(bpp)
+    b, p = np.asarray(bpp, float)[order], np.asarray(psnr, float)[order]
+    keep = p >= np.maximum.accumulate(p)
+    return b[keep], p[keep]
+
+
+def psnr_at(bpp, psnr, at: float) -> float | None:
+    """PSNR of a curve at ``at`` bpp, interpolated linearly in log(bpp); None outside the curve."""
+    b, p = _hull(bpp, psnr)
+    if len(b) == 0 or not b[0] <= at <= b[-1]:
+        return None
+    return float(np.interp(np.log(at), np.log(b), p))
+
+
+def bd_rate(ref, test, lo: float = 0.25, hi: float = 1.0, n: int = 200) -> float | None:
+    """Bjontegaard delta rate (%) of ``test`` against ``ref``, curves given as (bpp, psnr) lists.
+
+    Log-rate is interpolated piecewise-linearly in PSNR (robust where a cubic fit of few points
+    wiggles) and averaged over the PSNR interval both curves cover, with ``test`` restricted to
+    its part inside [lo, hi] bpp. None when the curves share no PSNR interval.
+    """
+    rb, rp = _hull(*ref)
+    tb, tp = _hull(*test)
+    if len(rb) < 2 or len(tb) < 2 or tb[-1] < lo or tb[0] > hi:
+        return None
+    t_lo = psnr_at(tb, tp, lo) if tb[0] < lo else tp[0]
+    t_hi = psnr_at(tb, tp, hi) if tb[-1] > hi else tp[-1]
+    p_lo, p_hi = max(rp[0], t_lo), min(rp[-1], t_hi)
+    if not p_hi > p_lo:
+        return None
+    grid = np.linspace(p_lo, p_hi, n)
+    diff = np.interp(grid, tp, np.log(tb)) - np.interp(grid, rp, np.log(rb))
+    return float((np.exp(diff.mean()) - 1) * 100)
+
+
+def seam_psnr(rgb: np.ndarray, recon: np.ndarray, tile: int) -> tuple[float, float]:
+    """PSNR on pixels at a tile border (first or last row/column of a tile) and on the rest."""
+    y = np.arange(rgb.shape[0]) % tile
+    x = np.arange(rgb.shape[1]) % tile
+    border = ((y == 0) | (y == tile - 1))[:, None] | ((x == 0) | (x == tile - 1))[None, :]
+    return codec.psnr_uint8(rgb[border], recon[border]), codec.psnr_uint8(rgb[~border], recon[~border])
+
+
+def default_qualities(ladder: shipped.Ladder, codec_name: str = "q16", lo: float = 0.15, hi: float = 1.6) -> list[int]:
     """Levels whose nominal rate on the tile grid lies in [lo, hi] bpp."""
     t = ladder.cfg.tile
     rate = lambda lv: codec.nominal_bpp(lv.n_values, t, 64 * t, 64 * t, codec_name)
@@ -67,18 +144,24 @@ def run(
     device: str = "auto",
     limit: int | None = None,
     init: str = shipped.DEFAULT_INIT,
-    codec_names: tuple[str, ...] = ("fp16",),
+    codec_names: tuple[str, ...] = ("q16", "fp16"),
     bits: float | None = None,
-    anchors: tuple[str, ...] = ("jpeg",),
+    anchors: tuple[str, ...] = ("jpeg", "webp", "avif"),
+    targets: tuple[float, ...] = (),
     log=print,
 ) -> dict:
-    """Fit every image at every level once, pack it with each codec, and match each anchor's file size."""
+    """Fit every image at every level once and pack it with each codec; size-match each anchor to it.
+
+    Also: each anchor's own curve over its swept settings (for BD-rate and PSNR at a rate), and,
+    for each ``targets`` bpp, a q16 encode by rate control (``--bpp``: how near it lands).
+    """
     ladder = shipped.load(init)
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
     qualities = qualities or default_qualities(ladder, codec_names[0])
     dev = codec.pick_device(device)
-    rows = []
+    rows, curve_rows, target_rows = [], [], []
+    tile = ladder.cfg.tile
     for path in paths:
         rgb, _ = images.load_image(path)
         h, w, _ = rgb.shape
@@ -94,6 +177,7 @@ def run(
                 enc_s = fit_s + time.perf_counter() - t0
                 t0 = time.perf_counter()
                 recon = codec.decode(data, device=device)
+                border, interior = seam_psnr(rgb, recon, tile)
                 row = {
                     "image": path.name,
                     "codec": name,
@@ -101,6 +185,8 @@ def run(
                     "bytes": len(data),
                     "bpp": len(data) * 8 / (w * h),
                     "psnr": codec.psnr_uint8(rgb, recon),
+                    "psnr_tile_border": border,
+                    "psnr_tile_interior": interior,
                     "encode_s": enc_s,
                     "decode_s": time.perf_counter() - t0,
                 }
@@ -117,7 +203,24 @@ def run(
                     f"{path.name} q{q} {name}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({enc_s:.1f} s) | "
                     + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
                 )
-    keys = ["bpp", "psnr", "encode_s", "decode_s"] + [f"{f}_{k}" for f in anchors for k in ("bpp", "psnr")]
+        for target in targets:
+            enc = codec.encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=init, codec="q16")
+            target_rows.append(
+                {
+                    "image": path.name,
+                    "target_bpp": target,
+                    "quality": enc.header.quality,
+                    "bpp": enc.bpp,
+                    "psnr": enc.psnr,
+                    "encode_s": enc.seconds,
+                }
+            )
+            log(f"{path.name} --bpp {target}: {enc.bpp:.3f} bpp, level {enc.header.quality}, {enc.psnr:.2f} dB")
+        for fmt in anchors:
+            for setting, bpp, psnr in anchor_curve(rgb, fmt):
+                curve_rows.append({"image": path.name, "anchor": fmt, "setting": setting, "bpp": bpp, "psnr": psnr})
+    keys = ["bpp", "psnr", "psnr_tile_border", "psnr_tile_interior", "encode_s", "decode_s"]
+    keys += [f"{f}_{k}" for f in anchors for k in ("bpp", "psnr")]
     means = []
     for name in codec_names:
         for q in qualities:
@@ -130,45 +233,121 @@ def run(
                     **{k: float(np.mean([r[k] for r in sel])) for k in keys},
                 }
             )
-    return {
+    curves = {}
+    for fmt in anchors:
+        pts = []
+        for setting in ANCHOR_QUALITIES[fmt]:
+            sel = [r for r in curve_rows if r["anchor"] == fmt and r["setting"] == setting]
+            pts.append(
+                {
+                    "setting": setting,
+                    "bpp": float(np.mean([r["bpp"] for r in sel])),
+                    "psnr": float(np.mean([r["psnr"] for r in sel])),
+                }
+            )
+        curves[fmt] = pts
+    target_means = []
+    for target in targets:
+        sel = [r for r in target_rows if r["target_bpp"] == target]
+        target_means.append(
+            {
+                "target_bpp": target,
+                "bpp": float(np.mean([r["bpp"] for r in sel])),
+                "mean_abs_error_pct": float(np.mean([abs(r["bpp"] / target - 1) for r in sel]) * 100),
+                "psnr": float(np.mean([r["psnr"] for r in sel])),
+                "encode_s": float(np.mean([r["encode_s"] for r in sel])),
+            }
+        )
+    report = {
         "data": str(data_dir or "sample photos"),
         "images": len(paths),
         "init": ladder.name,
         "init_id": ladder.id,
         "steps": steps,
         "lr": lr,
+        "bits": bits if bits is not None else codec.DEFAULT_BITS,
         "anchors": list(anchors),
         "machine": machine(),
         "rows": rows,
         "means": means,
+        "anchor_curves": curves,
+        "anchor_rows": curve_rows,
+        "targets": target_means,
+        "target_rows": target_rows,
+    }
+    report["summary"] = summarize(report)
+    return report
+
+
+def summarize(report: dict) -> dict:
+    """PSNR at 0.5 bpp (log-bpp interpolation) and BD-rate against JPEG (0.25-1 bpp) of every curve."""
+    curves = {
+        f"inrzip-{name}": (
+            [m["bpp"] for m in report["means"] if m["codec"] == name],
+            [m["psnr"] for m in report["means"] if m["codec"] == name],
+        )
+        for name in dict.fromkeys(m["codec"] for m in report["means"])
+    }
+    for fmt, pts in report["anchor_curves"].items():
+        curves[fmt.upper()] = ([p["bpp"] for p in pts], [p["psnr"] for p in pts])
+    jpeg = curves.get("JPEG")
+    return {
+        name: {
+            "psnr_at_0.5bpp": psnr_at(*c, 0.5),
+            "bd_rate_vs_jpeg_pct": None if jpeg is None or name == "JPEG" else bd_rate(jpeg, c),
+        }
+        for name, c in curves.items()
     }
 
 
 def format_table(report: dict) -> str:
-    """Per-level means as a plain-text table."""
+    """Per-level means, the summary (PSNR at 0.5 bpp, BD-rate) and rate control, as plain text."""
     anchors = report["anchors"]
     lines = [
         f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
-        f"{report['steps']} steps, lr {report['lr']:g}",
+        f"{report['steps']} steps, lr {report['lr']:g}, q16 at {report['bits']:g} bits",
         f"machine: {report['machine']}",
-        f"{'codec':>5} {'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'enc s':>7} {'dec s':>7} | "
+        f"{'codec':>5} {'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'border':>7} {'inner':>7} "
+        f"{'enc s':>6} {'dec s':>6} | "
         + " | ".join(f"{f.upper() + ' bpp':>9} {f.upper() + ' PSNR':>10}" for f in anchors),
     ]
     for m in report["means"]:
         lines.append(
             f"{m['codec']:>5} {m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} "
-            f"{m['encode_s']:>7.2f} {m['decode_s']:>7.3f} | "
+            f"{m['psnr_tile_border']:>7.2f} {m['psnr_tile_interior']:>7.2f} "
+            f"{m['encode_s']:>6.2f} {m['decode_s']:>6.3f} | "
             + " | ".join(f"{m[f + '_bpp']:>9.3f} {m[f + '_psnr']:>10.2f}" for f in anchors)
+        )
+    lines.append(
+        "(anchors size-matched per image to each inrzip file; border/inner: PSNR on tile-border pixels / the rest)"
+    )
+    for fmt, pts in report["anchor_curves"].items():
+        lines.append(f"{fmt.upper()} curve: " + ", ".join(f"{p['bpp']:.3f}/{p['psnr']:.2f}" for p in pts))
+    lines.append("summary (PSNR at 0.5 bpp interpolated in log-bpp; BD-rate vs JPEG's curve over 0.25-1 bpp):")
+    for name, s in report["summary"].items():
+        at = "n/a (outside the curve)" if s["psnr_at_0.5bpp"] is None else f"{s['psnr_at_0.5bpp']:.2f} dB"
+        bd = s["bd_rate_vs_jpeg_pct"]
+        bd_txt = (
+            ""
+            if name == "JPEG"
+            else ("; BD-rate n/a (no common PSNR range)" if bd is None else f"; BD-rate {bd:+.1f} %")
+        )
+        lines.append(f"  {name:<12} {at}{bd_txt}")
+    for t in report["targets"]:
+        lines.append(
+            f"--bpp {t['target_bpp']:g}: mean {t['bpp']:.3f} bpp (mean |error| {t['mean_abs_error_pct']:.1f} %), "
+            f"{t['psnr']:.2f} dB, {t['encode_s']:.1f} s per image"
         )
     return "\n".join(lines)
 
 
 def write_json(report: dict, path: Path) -> None:
-    """CompressAI's result layout (name, description, results: lists per metric) per codec, plus raw rows."""
-    out = {}
+    """CompressAI's result layout: {name, description, results: {bpp, psnr-rgb, ...}} for the first codec at the
+    top level, every codec and anchor under ``runs`` in the same layout, then the summary and raw rows."""
+    runs = {}
     for name in dict.fromkeys(m["codec"] for m in report["means"]):
         means = [m for m in report["means"] if m["codec"] == name]
-        out[f"inrzip-{name}"] = {
+        runs[f"inrzip-{name}"] = {
             "name": f"inrzip-{name}",
             "description": f"inrzip {report['init']} ({report['init_id']}), {name}, {report['steps']} Adam steps, "
             f"lr {report['lr']:g}, on {report['data']}; machine: {report['machine']}",
@@ -181,8 +360,55 @@ def write_json(report: dict, path: Path) -> None:
             },
         }
         for f in report["anchors"]:
-            out[f"{f}-matched-to-{name}"] = {
-                "name": f"{f.upper()} (Pillow), size-matched to inrzip-{name}",
+            runs[f"{f}-matched-to-{name}"] = {
+                "name": f"{f.upper()} (Pillow), size-matched per image to inrzip-{name}",
                 "results": {"bpp": [m[f + "_bpp"] for m in means], "psnr-rgb": [m[f + "_psnr"] for m in means]},
             }
-    path.write_text(json.dumps({"runs": out, "rows": report["rows"]}, indent=2) + "\n")
+    for f, pts in report["anchor_curves"].items():
+        runs[f] = {
+            "name": f"{f.upper()} (Pillow)",
+            "description": f"Pillow {f.upper()} {ANCHOR_FORMATS[f][1]} at settings {list(ANCHOR_QUALITIES[f])}",
+            "results": {
+                "bpp": [p["bpp"] for p in pts],
+                "psnr-rgb": [p["psnr"] for p in pts],
+                "quality": [p["setting"] for p in pts],
+            },
+        }
+    first = next(iter(runs.values()))
+    out = first | {"runs": runs, "summary": report["summary"], "targets": report["targets"]}
+    out |= {"rows": report["rows"], "target_rows": report["target_rows"]}
+    path.write_text(json.dumps(out, indent=2) + "\n")
+
+
+def plot(report: dict, path: Path) -> None:
+    """PSNR vs bpp: inrzip and the anchors measured in this run (solid), published curves (dashed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10.5, 5.5), dpi=120)
+    for name in dict.fromkeys(m["codec"] for m in report["means"]):
+        means = [m for m in report["means"] if m["codec"] == name]
+        ax.plot([m["bpp"] for m in means], [m["psnr"] for m in means], "o-", lw=2.2, label=f"inrzip {name}")
+    for t in report["targets"]:
+        ax.plot(t["bpp"], t["psnr"], "k*", ms=11)
+    if report["targets"]:
+        ax.plot([], [], "k*", ms=11, label="inrzip --bpp (rate control)")
+    for fmt, pts in report["anchor_curves"].items():
+        ax.plot(
+            [p["bpp"] for p in pts], [p["psnr"] for p in pts], "s-", ms=3, lw=1.2, label=f"{fmt.upper()} (this run)"
+        )
+    for name, psnrs in PUBLISHED.items():
+        xs = [b for b, p in zip(PUBLISHED_BPP, psnrs, strict=True) if p is not None]
+        ys = [p for p in psnrs if p is not None]
+        ax.plot(xs, ys, "--", lw=1, label=f"{name} (published, Kodak)")
+    ax.set_xlim(0, 1.6)
+    ax.set_xlabel("bits per pixel (file bytes x 8 / pixels)")
+    ax.set_ylabel("PSNR (dB, RGB)")
+    ax.set_title(f"{report['data']}: {report['images']} images, {report['steps']}-step encode")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

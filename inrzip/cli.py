@@ -79,11 +79,10 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
     "--codec",
     "codec_name",
     type=click.Choice(["fp16", "q16"]),
-    default="fp16",
-    show_default=True,
-    help="fp16: half-float weights (the paper's format); q16: quantised deltas from the init.",
+    help="fp16: half-float weights (the paper's format, the default); q16: quantised deltas from the init "
+    "(the default with --bpp, which it hits within a few percent).",
 )
-@click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 6, or set by --bpp.")
+@click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 5, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
 def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, force) -> None:
     """Encode images (files, folders of images, or '-' for stdin) to .inrz.
@@ -96,6 +95,7 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
 
     if quality is not None and bpp is not None:
         raise InrzipError("give --quality or --bpp, not both")
+    codec_name = codec_name or ("q16" if bpp is not None else "fp16")
     sources: list[str] = []
     for src in inputs:
         if src != "-" and Path(src).is_dir():
@@ -300,18 +300,22 @@ def demo(out_dir, device, force) -> None:
 @device_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
 @click.option("--limit", type=int, help="Only the first N images.")
-@click.option("--codec", "codecs", type=click.Choice(["fp16", "q16"]), multiple=True, help="Codecs (default fp16).")
-@click.option("--bits", type=float, help="q16 resolution (default 6).")
+@click.option(
+    "--codec", "codecs", type=click.Choice(["fp16", "q16"]), multiple=True, help="Codecs (default q16, fp16)."
+)
+@click.option("--bits", type=float, help="q16 resolution (default 5).")
+@click.option("--bpp", "targets", type=float, multiple=True, help="Also encode at this rate by rate control (q16).")
+@click.option("--plot", "plot_out", type=click.Path(dir_okay=False), help="Write a PSNR-vs-bpp plot (PNG).")
 @click.option(
     "--anchor",
     "anchors",
     type=click.Choice(["jpeg", "webp", "avif"]),
     multiple=True,
-    help="Classic codecs to size-match (default jpeg).",
+    help="Classic codecs to compare (default all three).",
 )
 @click.option("--init", "init", default=None, help="Initialization name or .pt path.")
-def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, anchors, init) -> None:
-    """Rate-distortion table: inrzip levels vs JPEG at the nearest file size."""
+def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, targets, plot_out, anchors, init):
+    """Rate-distortion table: inrzip levels vs JPEG, WebP and AVIF, PSNR at 0.5 bpp and BD-rate."""
     from . import bench as benchmod
     from . import weights as shipped
 
@@ -322,9 +326,10 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
         lr=lr,
         device=device,
         limit=limit,
-        codec_names=tuple(codecs) or ("fp16",),
+        codec_names=tuple(codecs) or ("q16", "fp16"),
         bits=bits,
-        anchors=tuple(anchors) or ("jpeg",),
+        anchors=tuple(anchors) or ("jpeg", "webp", "avif"),
+        targets=tuple(targets),
         init=init or shipped.DEFAULT_INIT,
         log=lambda m: click.echo(m, err=True),
     )
@@ -332,6 +337,9 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
     if json_out:
         benchmod.write_json(report, Path(json_out))
         _say(f"wrote {json_out}")
+    if plot_out:
+        benchmod.plot(report, Path(plot_out))
+        _say(f"wrote {plot_out}")
 
 
 @main.command()

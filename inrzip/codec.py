@@ -22,10 +22,10 @@ DEFAULT_LR = 3e-3  # measured on val against 1e-4 (code), 1e-3 (paper), 1e-2: se
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
 DECODE_CHUNK = 1024
-DEFAULT_BITS = 6.0  # q16 resolution when neither --bits nor --bpp is given (val: -0.1 dB, half fp16's rate)
+DEFAULT_BITS = 5.0  # q16 resolution when neither --bits nor --bpp is given: the knee of val's RD hull (README)
 # what a value costs after zstd (measured on val photos, level 9): aims --bpp at a level before fitting
 FP16_BITS_PER_VALUE = 9.7
-Q16_BITS_PER_VALUE = 4.6
+Q16_BITS_PER_VALUE = 3.5  # at DEFAULT_BITS
 
 
 def pick_device(device: str = "auto") -> torch.device:

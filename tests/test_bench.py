@@ -2,6 +2,7 @@ import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import smooth_photo
@@ -20,7 +21,29 @@ def test_jpeg_at_size_is_nearest():
     assert abs(len(data) - 1500) <= best + 40  # JPEG size is near-monotone in quality
 
 
-def test_bench_run_and_json(tiny_init, photo_dir, tmp_path):
+def test_psnr_at_interpolates_in_log_bpp():
+    bpp, psnr = [0.25, 1.0], [20.0, 30.0]
+    assert bench.psnr_at(bpp, psnr, 0.5) == pytest.approx(25.0)  # halfway in log(bpp)
+    assert bench.psnr_at(bpp, psnr, 2.0) is None and bench.psnr_at(bpp, psnr, 0.1) is None
+
+
+def test_bd_rate_of_a_curve_needing_half_the_bits():
+    ref = ([0.2, 0.4, 0.8, 1.6], [24.0, 27.0, 30.0, 33.0])
+    half = ([b / 2 for b in ref[0]], ref[1])
+    assert bench.bd_rate(ref, half, lo=0.0, hi=10.0) == pytest.approx(-50.0, abs=0.01)
+    assert bench.bd_rate(ref, ref, lo=0.0, hi=10.0) == pytest.approx(0.0, abs=1e-9)
+    assert bench.bd_rate(ref, ([0.5, 1.0], [10.0, 12.0])) is None  # no common PSNR range
+
+
+def test_seam_psnr_finds_border_errors():
+    rgb = np.full((32, 32, 3), 100, np.uint8)
+    recon = rgb.copy()
+    recon[15:17] = 110  # a seam between two tile rows
+    border, interior = bench.seam_psnr(rgb, recon, 16)
+    assert border < 40 and interior == float("inf")
+
+
+def test_bench_run_json_plot(tiny_init, photo_dir, tmp_path):
     report = bench.run(
         str(photo_dir),
         [1, 4],
@@ -29,16 +52,27 @@ def test_bench_run_and_json(tiny_init, photo_dir, tmp_path):
         limit=2,
         codec_names=("fp16", "q16"),
         anchors=("jpeg", "webp"),
+        targets=(2.0,),
         log=lambda m: None,
     )
     assert report["images"] == 2 and len(report["rows"]) == 8
     m = [x for x in report["means"] if x["codec"] == "fp16"]
     assert m[0]["bpp"] < m[1]["bpp"]
     assert all(np.isfinite(r["jpeg_psnr"]) and r["webp_bpp"] > 0 for r in report["rows"])
+    jpeg = report["anchor_curves"]["jpeg"]
+    assert [p["setting"] for p in jpeg] == list(bench.ANCHOR_QUALITIES["jpeg"])
+    assert jpeg[0]["bpp"] < jpeg[-1]["bpp"] and jpeg[0]["psnr"] < jpeg[-1]["psnr"]
+    assert set(report["summary"]) == {"inrzip-fp16", "inrzip-q16", "JPEG", "WEBP"}
+    (t,) = report["targets"]
+    assert t["target_bpp"] == 2.0 and t["bpp"] > 0 and len(report["target_rows"]) == 2
     table = bench.format_table(report)
-    assert "JPEG" in table and "WEBP" in table and "machine" in table
+    assert "JPEG" in table and "WEBP" in table and "machine" in table and "--bpp 2" in table
     bench.write_json(report, tmp_path / "r.json")
-    out = json.loads((tmp_path / "r.json").read_text())["runs"]
-    assert len(out["inrzip-q16"]["results"]["bpp"]) == 2
-    assert set(out["inrzip-fp16"]["results"]) >= {"bpp", "psnr-rgb", "encoding_time", "decoding_time"}
-    assert "webp-matched-to-q16" in out
+    out = json.loads((tmp_path / "r.json").read_text())
+    assert out["name"] == "inrzip-fp16" and len(out["results"]["psnr-rgb"]) == 2  # CompressAI's layout
+    runs = out["runs"]
+    assert len(runs["inrzip-q16"]["results"]["bpp"]) == 2
+    assert set(runs["inrzip-fp16"]["results"]) >= {"bpp", "psnr-rgb", "encoding_time", "decoding_time"}
+    assert "webp-matched-to-q16" in runs and len(runs["jpeg"]["results"]["bpp"]) == len(jpeg)
+    bench.plot(report, tmp_path / "rd.png")
+    assert Image.open(tmp_path / "rd.png").size[0] > 600
