@@ -74,7 +74,7 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @click.option("--lr", default=3e-3, show_default=True, help="Adam learning rate of the fit.")
 @device_option
 @click.option("--seed", default=0, show_default=True)
-@click.option("--init", "init", default=None, help="Initialization name or .pt path (default: the shipped one).")
+@click.option("--init", "init", default=None, help="Initialization name or .npz path (default: the shipped one).")
 @click.option(
     "--codec",
     "codec_name",
@@ -313,7 +313,7 @@ def demo(out_dir, device, force) -> None:
     multiple=True,
     help="Classic codecs to compare (default all three).",
 )
-@click.option("--init", "init", default=None, help="Initialization name or .pt path.")
+@click.option("--init", "init", default=None, help="Initialization name or .npz path.")
 def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, targets, plot_out, anchors, init):
     """Rate-distortion table: inrzip levels vs JPEG, WebP and AVIF, PSNR at 0.5 bpp and BD-rate."""
     from . import bench as benchmod

@@ -112,7 +112,7 @@ def fit_tiles(
     chunk = chunk or default_chunk(dev)
     net = _network(ladder, level, compact, dev)
     coords = siren.tile_grid(cfg.tile).to(dev)
-    start_values = siren.initial_values(cfg, level.theta, masks.mask_index(level.mask)).to(dev)
+    start_values = torch.from_numpy(init_values(ladder, level)).to(dev)
     counts = [math.prod(tiles.grid_shape(*rgb.shape[:2], cfg.tile)) for rgb in images]
     owner = np.repeat(np.arange(len(images)), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -125,8 +125,8 @@ def fit_tiles(
         for i in np.unique(owner[start:stop]):  # the slice of each image inside this chunk
             a, b = max(start, first[i]) - first[i], min(stop, first[i] + counts[i]) - first[i]
             parts.append((i, a, b, *tiles.extract(images[i], cfg.tile, a, b)))
-        target = torch.cat([p[3] for p in parts]).to(dev)
-        weight = torch.cat([p[4] for p in parts]).to(dev)
+        target = torch.from_numpy(np.concatenate([p[3] for p in parts])).to(dev)
+        weight = torch.from_numpy(np.concatenate([p[4] for p in parts])).to(dev)
         report = None if on_step is None else (lambda s, _loss, k=k: on_step(k * steps + s + 1, n_chunks * steps))
         values = fitting.fit(
             net.cfg, net.theta, net.bias, net.mask, coords, target, steps=steps, lr=lr, weight=weight, on_step=report
@@ -146,16 +146,17 @@ def default_chunk(dev: torch.device) -> int:
 
 def _network(ladder: shipped.Ladder, level: shipped.Level, compact: bool, dev: torch.device):
     """The level's network on ``dev``, compacted to its live units unless asked not to."""
+    theta, bias, mask = (torch.from_numpy(a) for a in (level.theta, level.bias, level.mask))
     if compact:
-        c = siren.compact(ladder.cfg, level.theta, level.bias, level.mask)
+        c = siren.compact(ladder.cfg, theta, bias, mask)
         return siren.Compacted(c.cfg, c.theta.to(dev), c.bias.to(dev), c.mask.to(dev), c.keep.to(dev))
     full = torch.arange(level.n_weights, device=dev)
-    return siren.Compacted(ladder.cfg, level.theta.to(dev), level.bias.to(dev), level.mask.to(dev), full)
+    return siren.Compacted(ladder.cfg, theta.to(dev), bias.to(dev), mask.to(dev), full)
 
 
 def init_values(ladder: shipped.Ladder, level: shipped.Level) -> np.ndarray:
     """What every tile starts from ``[K + 3]``: the q16 codec stores differences from it."""
-    return siren.initial_values(ladder.cfg, level.theta, masks.mask_index(level.mask)).numpy()
+    return np.concatenate([level.theta[level.mask], np.zeros(ladder.cfg.out_features, np.float32)])
 
 
 def encode(rgb: np.ndarray, **options) -> Encoded:
@@ -369,7 +370,8 @@ def render(
     for start in range(0, header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
-        pred = siren.forward_values(net.cfg, net.values(vals[idx].to(dev)), net.bias, index, coords.to(dev))
+        coords = torch.from_numpy(coords).to(dev)
+        pred = siren.forward_values(net.cfg, net.values(vals[idx].to(dev)), net.bias, index, coords)
         pix = (pred.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
         out[flat[valid]] = pix[valid]
     return out.reshape(out_h, out_w, 3)

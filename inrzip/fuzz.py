@@ -11,6 +11,7 @@ import sys
 import time
 
 import click
+import msgpack
 import numpy as np
 
 from . import codec, container
@@ -78,11 +79,102 @@ def run(runs: int, seed: int = 0, data: bytes | None = None) -> tuple[int, int, 
     return runs, refused, crashes
 
 
+def _png(im) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _edit_header(data: bytes, **changes) -> bytes:
+    _, _, n = container.PREFIX.unpack_from(data)
+    fields = msgpack.unpackb(data[container.PREFIX.size : container.PREFIX.size + n]) | changes
+    head = msgpack.packb(fields)
+    return (
+        container.PREFIX.pack(container.MAGIC, container.VERSION, len(head)) + head + data[container.PREFIX.size + n :]
+    )
+
+
+def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
+    """(kind, description, file bytes, extra CLI args) for every bad input the robustness issue lists."""
+    import struct
+    import zlib
+
+    import zstandard
+    from PIL import Image
+
+    head_end = container.PREFIX.size + container.PREFIX.unpack_from(good)[2]
+    huge = bytearray(_png(Image.new("RGB", (1, 1))))
+    ihdr = struct.pack(">II", 30000, 30000) + bytes(huge[24:29])
+    huge[16:29] = ihdr
+    huge[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    flipped = bytearray(good)
+    flipped[-5] ^= 0x10
+    return [
+        ("inrz", "empty file", b"", []),
+        ("inrz", "truncated to half", good[: len(good) // 2], []),
+        ("inrz", "one bit flipped in the payload", bytes(flipped), []),
+        ("inrz", "wrong magic", b"JUNK" + good[4:], []),
+        ("inrz", "unknown version 9", good[:4] + bytes([9]) + good[5:], []),
+        ("inrz", "unknown init id", _edit_header(good, init="0" * 16), []),
+        ("inrz", "negative width", _edit_header(good, width=-5), []),
+        ("inrz", "width 10^9", _edit_header(good, width=10**9), []),
+        ("inrz", "tile count does not match", _edit_header(good, tiles=3), []),
+        ("inrz", "header claims a 1 TB payload", _edit_header(good, raw=10**12), []),
+        ("inrz", "msgpack garbage header", good[:9] + b"\xc1" * (head_end - 9) + good[head_end:], []),
+        ("inrz", "zstd bomb (64 MiB of zeros)", good[:head_end] + zstandard.compress(b"\0" * (64 << 20)), []),
+        ("inrz", "bytes after the payload", good + b"trailing", []),
+        ("decode", "--size 0", good, ["--size", "0"]),
+        ("decode", "--size -3", good, ["--size", "-3"]),
+        ("decode", "--size abc", good, ["--size", "abc"]),
+        ("decode", "--size 100000x100000", good, ["--size", "100000x100000"]),
+        ("image", "not an image", b"hello, world", []),
+        ("image", "zero-byte file", b"", []),
+        ("image", "truncated PNG", _png(Image.new("RGB", (64, 64)))[:-20], []),
+        ("image", "PNG header claiming 30000x30000", bytes(huge), []),
+    ]
+
+
+def catalogue(good: bytes, init: str | None = None) -> list[tuple[str, str, int, str]]:
+    """Run the CLI on every bad input; returns (kind, description, exit code, its stderr)."""
+    import tempfile
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from .cli import main as cli
+
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        for i, (kind, what, data, extra) in enumerate(bad_inputs(good)):
+            src = Path(d) / (f"in{i}.inrz" if kind != "image" else f"in{i}.png")
+            src.write_bytes(data)
+            dst = Path(d) / f"out{i}"
+            if kind == "image":
+                args = ["encode", str(src), "-o", str(dst), "--steps", "1"] + (["--init", init] if init else [])
+            else:
+                args = ["decode", str(src), "-o", str(dst) + ".png", *extra]
+            r = CliRunner().invoke(cli, args)
+            made = [p.name for p in Path(d).glob(f"out{i}*")]
+            message = r.stderr.strip() + (f" [left {made}]" if made else "")
+            out.append((kind, what, r.exit_code, message))
+    return out
+
+
 @click.command()
 @click.option("--runs", default=10_000, show_default=True)
 @click.option("--seed", default=0, show_default=True)
-def main(runs: int, seed: int) -> None:
+@click.option(
+    "--catalogue", "show", is_flag=True, help="Instead: run the CLI on each listed bad input, print what it says."
+)
+def main(runs: int, seed: int, show: bool) -> None:
     """Fuzz the .inrz reader and decoder; exits 1 if anything crashed."""
+    if show:
+        rows = catalogue(seed_file())
+        for kind, what, code, message in rows:
+            click.echo(f"{kind:<6} {what:<34} exit {code}: {message}")
+        sys.exit(0 if all(code != 0 and "[left" not in m and "Traceback" not in m for _, _, code, m in rows) else 1)
     t0 = time.perf_counter()
     tried, refused, crashes = run(runs, seed)
     click.echo(

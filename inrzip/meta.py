@@ -23,7 +23,7 @@ from .data import CropSampler, fixed_tiles
 from .machine import machine
 from .progress import Progress
 from .siren import SirenConfig
-from .weights import file_id
+from .weights import file_id, save
 
 
 @dataclass
@@ -151,7 +151,7 @@ def train_ladder(
 ) -> Path:
     """Meta-learn the dense init, then prune and re-meta-learn ``rounds`` times; save the ladder.
 
-    Writes ``out.ckpt`` (resumable state) while running and ``out.pt`` + manifest entry at the end.
+    Writes ``out.ckpt`` (resumable state) while running and ``out.npz`` + manifest entry at the end.
     In a process group (torchrun) every rank draws the same global meta-batch and adapts its
     slice; DDP averages the gradients; rank 0 alone validates and writes files.
     """
@@ -269,7 +269,7 @@ def train_ladder(
     bar.close()
     wall = time.monotonic() - t_start
     if rank:
-        return out.with_suffix(".pt")
+        return out.with_suffix(".npz")
     path = save_ladder(out, cfg, mc, state["levels"], train_dir, val_dir, command, wall)
     ckpt.unlink(missing_ok=True)
     return path
@@ -285,26 +285,10 @@ def save_ladder(
     command: str,
     wall: float,
 ) -> Path:
-    """Write the ladder file (``out.pt``) and its entry in ``manifest.json`` beside it."""
-    path = out.with_suffix(".pt")
+    """Write the ladder file (``out.npz``) and its entry in ``manifest.json`` beside it."""
+    path = out.with_suffix(".npz")
     ordered = sorted(levels, key=lambda lv: lv["n_weights"])  # quality 1 = fewest weights
-    blob = {
-        "format": "inrzip-ladder-1",
-        "siren": cfg.to_dict(),
-        "levels": [
-            {
-                "round": lv["round"],
-                "theta": lv["theta"][lv["mask"]].clone(),
-                "bias": lv["bias"],
-                "mask": lv["mask"],
-                "val_psnr": lv["val_psnr"],
-            }
-            for lv in ordered
-        ],
-    }
-    tmp = path.with_suffix(".pt.tmp")
-    torch.save(blob, tmp)
-    os.replace(tmp, path)
+    save(path, cfg, [{k: v.numpy() if hasattr(v, "numpy") else v for k, v in lv.items()} for lv in ordered])
     manifest_path = path.parent / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest[path.name] = {

@@ -11,39 +11,12 @@ inside the graph, so pruned entries are exactly zero and get no gradient
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-
-@dataclass(frozen=True)
-class SirenConfig:
-    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3."""
-
-    width: int = 64
-    depth: int = 0
-    w0: float = 15.0
-    tile: int = 16
-    in_features: int = 2
-    out_features: int = 3
-
-    def layer_shapes(self) -> list[tuple[int, int]]:
-        """(fan_in, fan_out) of each linear layer, input to output."""
-        dims = [self.in_features] + [self.width] * (self.depth + 1) + [self.out_features]
-        return list(zip(dims[:-1], dims[1:], strict=True))
-
-    @property
-    def n_weights(self) -> int:
-        """Dense weight count (3w^2 + 5w for the paper's shape)."""
-        return sum(i * o for i, o in self.layer_shapes())
-
-    @property
-    def n_biases(self) -> int:
-        return sum(o for _, o in self.layer_shapes())
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .arch import SirenConfig, compaction
 
 
 def init_params(cfg: SirenConfig, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
@@ -126,12 +99,7 @@ def tile_grid(size: int) -> Tensor:
 
 @dataclass(frozen=True)
 class Compacted:
-    """The same function on fewer hidden units: a unit with no surviving outgoing weight is removed.
-
-    Such a unit cannot reach the output, so its incoming weights get no gradient and stay at the
-    init: dropping it changes no result, only the cost. Sparse levels keep few live units (8 of 64
-    at the default fp16 level), so the fit and the render shrink by about that factor.
-    """
+    """A level's network on its live hidden units only (see :func:`arch.compaction`), as tensors."""
 
     cfg: SirenConfig
     theta: Tensor
@@ -152,32 +120,7 @@ class Compacted:
 
 
 def compact(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor) -> Compacted:
-    """Remove, layer by layer from the output back, the hidden units no surviving weight reads from."""
-    shapes = cfg.layer_shapes()
-    offsets = [0]
-    for fan_in, fan_out in shapes:
-        offsets.append(offsets[-1] + fan_in * fan_out)
-    layer_mask = [mask[offsets[i] : offsets[i + 1]].reshape(shape) for i, shape in enumerate(shapes)]
-    units: list[Tensor] = [torch.arange(cfg.out_features)]
-    for layer in range(len(shapes) - 1, 0, -1):  # hidden layer `layer - 1` feeds layer `layer`
-        units.insert(0, torch.nonzero(layer_mask[layer][:, units[0]].any(dim=1)).flatten())
-    width = max(1, max(u.numel() for u in units[:-1]))
-    for i, u in enumerate(units[:-1]):  # pad every hidden layer to one width with (harmless) dead units
-        spare = torch.tensor([j for j in range(cfg.width) if j not in set(u.tolist())][: width - u.numel()])
-        units[i] = torch.sort(torch.cat([u, spare.long()])).values
-    units.insert(0, torch.arange(cfg.in_features))
-    position = torch.full_like(mask, -1, dtype=torch.long)
-    position[mask] = torch.arange(int(mask.sum()))
-    small_cfg = SirenConfig(**(cfg.to_dict() | {"width": width}))
-    thetas, masks_, keeps, biases = [], [], [], []
-    b0 = 0
-    for i, (fan_in, fan_out) in enumerate(shapes):
-        rows, cols = units[i].to(mask.device), units[i + 1].to(mask.device)
-        sl = slice(offsets[i], offsets[i + 1])
-        thetas.append(theta[sl].reshape(fan_in, fan_out)[rows][:, cols].flatten())
-        m = layer_mask[i][rows][:, cols].flatten()
-        masks_.append(m)
-        keeps.append(position[sl].reshape(fan_in, fan_out)[rows][:, cols].flatten()[m])
-        biases.append(bias[b0 : b0 + fan_out][cols])
-        b0 += fan_out
-    return Compacted(small_cfg, torch.cat(thetas), torch.cat(biases), torch.cat(masks_), torch.cat(keeps))
+    """The same function on fewer hidden units: units no surviving weight reads from are removed."""
+    plan = compaction(cfg, mask.cpu().numpy())
+    w, b, keep = (torch.from_numpy(a).to(theta.device) for a in (plan.weight_index, plan.bias_index, plan.keep))
+    return Compacted(plan.cfg, theta[w], bias[b], mask[w], keep)

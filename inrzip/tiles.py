@@ -11,8 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import Tensor
 
 
 def grid_shape(height: int, width: int, tile: int) -> tuple[int, int]:
@@ -20,7 +18,7 @@ def grid_shape(height: int, width: int, tile: int) -> tuple[int, int]:
     return math.ceil(height / tile), math.ceil(width / tile)
 
 
-def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[Tensor, Tensor]:
+def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """Tiles ``start..stop`` (row-major) of a uint8 image as ``[B, T*T, 3]`` floats and loss weights ``[B, T*T, 1]``.
 
     Only the tile rows needed are padded and converted, so memory stays bounded on huge photos.
@@ -41,7 +39,7 @@ def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[Tensor, 
 
     tiles = to_tiles(band)[start - r0 * nx : stop - r0 * nx]
     weight = to_tiles(valid[..., None])[start - r0 * nx : stop - r0 * nx]
-    return torch.from_numpy(tiles.astype(np.float32) / 255.0), torch.from_numpy(np.ascontiguousarray(weight))
+    return tiles.astype(np.float32) / np.float32(255.0), np.ascontiguousarray(weight)
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def axis_plan(n_in: int, n_out: int, tile: int) -> AxisPlan:
     return AxisPlan(start, count, table)
 
 
-def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[Tensor, np.ndarray, np.ndarray]:
+def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coordinates ``[B, my*mx, 2]`` for the given flat tile indices, plus which slots are real and where they go.
 
     Returns (coords, valid [B, my*mx] bool, flat output index [B, my*mx]) for a vectorised scatter.
@@ -93,4 +91,4 @@ def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[Tensor,
     valid = (iy < py.count[ty][:, None, None]) & (ix < px.count[tx][:, None, None])
     out_w = int(px.count.sum())
     flat = (py.start[ty][:, None, None] + iy) * out_w + (px.start[tx][:, None, None] + ix)
-    return torch.from_numpy(coords), valid.reshape(len(tiles), -1), flat.reshape(len(tiles), -1)
+    return coords.astype(np.float32), valid.reshape(len(tiles), -1), flat.reshape(len(tiles), -1)

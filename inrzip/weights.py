@@ -1,18 +1,24 @@
-"""Shipped initializations: find them (source tree or installed wheel), identify and load them."""
+"""Shipped initializations: find them (source tree or installed wheel), identify, load and save them.
+
+A ladder file is a plain ``.npz`` (numpy, no pickles): decoding needs no torch, and the file's
+sha256 is the id a ``.inrz`` records.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import torch
-from torch import Tensor
+import numpy as np
 
-from .siren import SirenConfig
+from .arch import SirenConfig
+
+FORMAT = "inrzip-ladder-2"
 
 DEFAULT_INIT = "siren-t16-w64"
 
@@ -23,9 +29,9 @@ class Level:
 
     quality: int
     round: int
-    theta: Tensor  # dense [P] weights, zero where pruned
-    bias: Tensor  # [Q]
-    mask: Tensor  # [P] bool
+    theta: np.ndarray  # dense [P] float32 weights, zero where pruned
+    bias: np.ndarray  # [Q] float32
+    mask: np.ndarray  # [P] bool
     val_psnr: float
 
     @property
@@ -77,7 +83,7 @@ def available() -> dict[str, Path]:
     """Shipped initialization names -> files."""
     found: dict[str, Path] = {}
     for d in weights_dirs():
-        for p in sorted(d.glob("*.pt")):
+        for p in sorted(d.glob("*.npz")):
             found.setdefault(p.stem, p)
     return found
 
@@ -85,7 +91,7 @@ def available() -> dict[str, Path]:
 def resolve(name_or_path: str) -> Path:
     """A shipped name, or a path to a ladder file."""
     p = Path(name_or_path)
-    if p.suffix == ".pt" and p.is_file():
+    if p.suffix == ".npz" and p.is_file():
         return p
     shipped = available()
     if name_or_path in shipped:
@@ -96,17 +102,41 @@ def resolve(name_or_path: str) -> Path:
 
 @lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> Ladder:
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if blob.get("format") != "inrzip-ladder-1":
-        raise ValueError(f"{path} is not an inrzip ladder file")
-    cfg = SirenConfig(**blob["siren"])
-    levels = []
-    for q, lv in enumerate(blob["levels"], start=1):
-        mask = lv["mask"].bool()
-        theta = torch.zeros(cfg.n_weights)
-        theta[mask] = lv["theta"].float()
-        levels.append(Level(q, int(lv["round"]), theta, lv["bias"].float(), mask, float(lv["val_psnr"])))
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["format"]) != FORMAT:
+                raise ValueError(f"{path} is not an inrzip ladder file")
+            cfg = SirenConfig(**json.loads(str(z["siren"])))
+            levels = []
+            for q, info in enumerate(json.loads(str(z["levels"])), start=1):
+                mask = z[f"mask_{q}"].astype(bool)
+                theta = np.zeros(cfg.n_weights, np.float32)
+                theta[mask] = z[f"theta_{q}"]
+                bias = z[f"bias_{q}"].astype(np.float32)
+                levels.append(Level(q, int(info["round"]), theta, bias, mask, float(info["val_psnr"])))
+    except (OSError, KeyError, ValueError, TypeError) as e:
+        raise ValueError(f"{path} is not a readable inrzip ladder file ({e})") from None
     return Ladder(Path(path).stem, file_id(Path(path)), cfg, tuple(levels))
+
+
+def save(path: Path, cfg: SirenConfig, levels: list[dict]) -> None:
+    """Write a ladder (levels ordered by quality: dicts of round, val_psnr and numpy theta/bias/mask) atomically."""
+    arrays = {
+        "format": np.array(FORMAT),
+        "siren": np.array(json.dumps(cfg.to_dict())),
+        "levels": np.array(json.dumps([{"round": lv["round"], "val_psnr": lv["val_psnr"]} for lv in levels])),
+    }
+    for q, lv in enumerate(levels, start=1):
+        mask = np.asarray(lv["mask"], bool)
+        arrays |= {
+            f"theta_{q}": np.asarray(lv["theta"], np.float32)[mask],
+            f"bias_{q}": np.asarray(lv["bias"], np.float32),
+            f"mask_{q}": mask,
+        }
+    tmp = Path(path).with_suffix(".npz.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
 
 
 def load(name_or_path: str = DEFAULT_INIT) -> Ladder:

@@ -115,13 +115,14 @@ def test_compact_network_is_the_same_function(tiny_init):
     cfg = ladder.cfg
     coords = siren.tile_grid(cfg.tile)
     for level in ladder.levels:
-        mask = cut_units(cfg, level.mask)
-        theta = level.theta * mask
-        net = siren.compact(cfg, theta, level.bias, mask)
+        mask = cut_units(cfg, torch.from_numpy(level.mask))
+        theta = torch.from_numpy(level.theta) * mask
+        bias = torch.from_numpy(level.bias)
+        net = siren.compact(cfg, theta, bias, mask)
         assert net.cfg.width <= cfg.width - 2
         index = masks.mask_index(mask)
         full = siren.initial_values(cfg, theta, index) + torch.randn(5, index.numel() + 3) * 0.3
-        a = siren.forward_values(cfg, full, level.bias, index, coords)
+        a = siren.forward_values(cfg, full, bias, index, coords)
         b = siren.forward_values(net.cfg, net.values(full), net.bias, masks.mask_index(net.mask), coords)
         torch.testing.assert_close(a, b)
         back = net.expand(net.values(full), siren.initial_values(cfg, theta, index))
@@ -135,7 +136,7 @@ def test_compact_fit_matches_plain_fit(tiny_init):
     ladder = weights.load(tiny_init)
     rgb = smooth_photo(24, 32, 5)
     for level in ladder.levels:
-        mask = cut_units(ladder.cfg, level.mask)
+        mask = cut_units(ladder.cfg, torch.from_numpy(level.mask)).numpy()
         level = dataclasses.replace(level, mask=mask, theta=level.theta * mask)
         fast = codec.fit_image(rgb, ladder, level, 15, 1e-2, torch.device("cpu"), compact=True)
         plain = codec.fit_image(rgb, ladder, level, 15, 1e-2, torch.device("cpu"), compact=False)

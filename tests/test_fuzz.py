@@ -7,3 +7,13 @@ def test_brief_fuzz_finds_no_crash(tiny_init):
     tried, refused, crashes = fuzz.run(400, seed=1, data=data)
     assert crashes == 0 and tried == 400
     assert refused >= 398  # every real change is caught by the checksum or the frame checks
+
+
+def test_every_listed_bad_input_gets_one_line_and_a_nonzero_exit(tiny_init):
+    good = codec.encode(smooth_photo(20, 28, 1), quality=2, init=tiny_init, steps=3).data
+    rows = fuzz.catalogue(good, init=tiny_init)
+    assert len(rows) == len(fuzz.bad_inputs(good)) >= 20
+    for kind, what, code, message in rows:
+        assert code != 0, (kind, what, message)
+        assert message.startswith("inrzip: error:") and len(message.splitlines()) == 1, (what, message)
+        assert "[left" not in message and "Traceback" not in message

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_wheel_ships_weights_and_finds_them(tmp_path):
-    shipped = sorted(p.name for p in (ROOT / "weights").glob("*.pt"))
+    shipped = sorted(p.name for p in (ROOT / "weights").glob("*.npz"))
     if not shipped:
         pytest.skip("no shipped initialization in this checkout")
     subprocess.run(
