@@ -77,16 +77,15 @@ def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[di
     enc = codec.encode(rgb, quality=quality, steps=20, device=dev.type)
     ladder = shipped.find_by_id(enc.header.init)
     level = ladder.level(enc.header.quality)
-    _, values = codec.container.read(enc.data)
     rows = []
-    for name, compact in (("render, plain", False), ("render, compact", True)):
-        codec.render(ladder, level, values, enc.header, 64, 64, dev, codec.DECODE_CHUNK, compact)  # warm-up
-        seconds, _ = timed(
-            lambda c=compact: codec.render(
-                ladder, level, values, enc.header, enc.header.width, enc.header.height, dev, codec.DECODE_CHUNK, c
-            ),
-            dev,
-        )
+    job = codec.decoder.prepare(enc.data)
+    variants = [("render, torch, plain", codec.torch_network(ladder, level, dev, compact=False))]
+    variants.append(("render, torch, compact", codec.torch_network(ladder, level, dev)))
+    if dev.type == "cpu":
+        variants.append(("render, numpy, compact (the CLI's decoder)", None))
+    for name, evaluate in variants:
+        codec.decoder.render(job, evaluate)  # warm-up
+        seconds, _ = timed(lambda e=evaluate: codec.decoder.render(job, e), dev)
         rows.append({"variant": name, "seconds": seconds})
     seconds, _ = timed(lambda: codec.decode(enc.data, device=dev.type), dev)
     rows.append({"variant": "decode() in-process (parse + render)", "seconds": seconds})

@@ -9,19 +9,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image
 
-from . import container, masks, quant, siren, tiles
+from . import container, decoder, masks, quant, siren, tiles
 from . import fit as fitting
 from . import weights as shipped
 from .container import Header
+from .decoder import DECODE_CHUNK, MAX_OUTPUT_PIXELS, init_values, parse_size  # noqa: F401 - the library API
 from .errors import InrzipError
 
 DEFAULT_STEPS = 100
 DEFAULT_LR = 3e-3  # measured on val against 1e-4 (code), 1e-3 (paper), 1e-2: see README
-MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
-DECODE_CHUNK = 1024
 DEFAULT_BITS = 5.0  # q16 resolution when neither --bits nor --bpp is given: the knee of val's RD hull (README)
 # what a value costs after zstd (measured on val photos, level 9): aims --bpp at a level before fitting
 FP16_BITS_PER_VALUE = 9.7
@@ -152,11 +150,6 @@ def _network(ladder: shipped.Ladder, level: shipped.Level, compact: bool, dev: t
         return siren.Compacted(c.cfg, c.theta.to(dev), c.bias.to(dev), c.mask.to(dev), c.keep.to(dev))
     full = torch.arange(level.n_weights, device=dev)
     return siren.Compacted(ladder.cfg, theta.to(dev), bias.to(dev), mask.to(dev), full)
-
-
-def init_values(ladder: shipped.Ladder, level: shipped.Level) -> np.ndarray:
-    """What every tile starts from ``[K + 3]``: the q16 codec stores differences from it."""
-    return np.concatenate([level.theta[level.mask], np.zeros(ladder.cfg.out_features, np.float32)])
 
 
 def encode(rgb: np.ndarray, **options) -> Encoded:
@@ -296,85 +289,30 @@ def default_quality(ladder: shipped.Ladder, codec: str = "fp16") -> int:
     return quality_for_bpp(ladder, 1.0, ladder.cfg.tile * 64, ladder.cfg.tile * 64, codec)
 
 
-def parse_size(size: str | None, width: int, height: int) -> tuple[int, int]:
-    """``None`` -> original; ``"N"`` -> longer side N, aspect kept; ``"WxH"`` -> exactly that."""
-    if size is None:
-        return width, height
-    try:
-        if "x" in size.lower():
-            ws, hs = size.lower().split("x")
-            out = int(ws), int(hs)
-        else:
-            side = int(size)
-            scale = side / max(width, height)
-            out = (side, max(1, round(height * scale))) if width >= height else (max(1, round(width * scale)), side)
-    except ValueError:
-        raise InrzipError(f"--size must be N or WxH with positive integers, got {size!r}") from None
-    if min(out) < 1:
-        raise InrzipError(f"--size must be positive, got {size!r}")
-    if out[0] * out[1] > MAX_OUTPUT_PIXELS:
-        raise InrzipError(f"--size {out[0]}x{out[1]} is over the {MAX_OUTPUT_PIXELS:,}-pixel output limit")
-    return out
-
-
 def decode(data: bytes, size: str | None = None, device: str = "auto", chunk: int = DECODE_CHUNK) -> np.ndarray:
-    """Render a .inrz file to ``[H,W,3]`` uint8 at its own size or any ``size``.
+    """Render a .inrz file to ``[H,W,3]`` uint8 at its own size or any ``size`` (see :mod:`decoder`).
 
-    Upscales evaluate the networks on the finer grid (the INR's continuous nature); downscales
-    render at the source size and filter with Lanczos so detail is averaged, not aliased.
+    On the CPU the numpy renderer runs; on a GPU the same loop evaluates the torch networks.
     """
-    header, values = container.read(data)
-    try:
-        ladder = shipped.find_by_id(header.init)
-    except LookupError as e:
-        raise InrzipError(str(e)) from None
-    try:
-        level = ladder.level(header.quality)
-    except ValueError:
-        raise InrzipError(f"corrupt .inrz header: quality {header.quality} not in {ladder.name}") from None
-    if header.tile != ladder.cfg.tile or header.values != level.n_values:
-        raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
-    if isinstance(values, container.Quantized):
-        values = quant.dequantize(values, init_values(ladder, level))
-    out_w, out_h = parse_size(size, header.width, header.height)
-    render_w, render_h = max(out_w, header.width), max(out_h, header.height)
-    if render_w * render_h > MAX_OUTPUT_PIXELS:
-        raise InrzipError(f"rendering {render_w}x{render_h} is over the {MAX_OUTPUT_PIXELS:,}-pixel limit")
-    rgb = render(ladder, level, values, header, render_w, render_h, pick_device(device), chunk)
-    if (render_w, render_h) != (out_w, out_h):
-        rgb = np.asarray(Image.fromarray(rgb).resize((out_w, out_h), Image.Resampling.LANCZOS))
-    return rgb
+    job = decoder.prepare(data, size)
+    dev = pick_device(device)
+    evaluate = None if dev.type == "cpu" else torch_network(job.ladder, job.level, dev)
+    return decoder.finish(job, decoder.render(job, evaluate, chunk))
 
 
-@torch.no_grad()
-def render(
-    ladder: shipped.Ladder,
-    level: shipped.Level,
-    values: np.ndarray,
-    header: Header,
-    out_w: int,
-    out_h: int,
-    dev: torch.device,
-    chunk: int,
-    compact: bool = True,
-) -> np.ndarray:
-    """Evaluate all tile networks on an ``out_w x out_h`` grid, a chunk of tiles at a time."""
+def torch_network(
+    ladder: shipped.Ladder, level: shipped.Level, dev: torch.device, compact: bool = True
+) -> decoder.Evaluate:
+    """The level's networks as a torch evaluator for :func:`decoder.render` (GPU decode, benchmarks)."""
     net = _network(ladder, level, compact, dev)
-    py = tiles.axis_plan(header.height, out_h, net.cfg.tile)
-    px = tiles.axis_plan(header.width, out_w, net.cfg.tile)
     index = masks.mask_index(net.mask)
-    out = np.empty(out_h * out_w * 3, np.uint8).reshape(-1, 3)
-    vals = torch.from_numpy(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0))
-    per_tile = py.max_count * px.max_count
-    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
-    for start in range(0, header.tiles, chunk):
-        idx = np.arange(start, min(start + chunk, header.tiles))
-        coords, valid, flat = tiles.render_batch(py, px, idx)
-        coords = torch.from_numpy(coords).to(dev)
-        pred = siren.forward_values(net.cfg, net.values(vals[idx].to(dev)), net.bias, index, coords)
-        pix = (pred.clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
-        out[flat[valid]] = pix[valid]
-    return out.reshape(out_h, out_w, 3)
+
+    @torch.no_grad()
+    def evaluate(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        v = net.values(torch.from_numpy(values).to(dev))
+        return siren.forward_values(net.cfg, v, net.bias, index, torch.from_numpy(coords).to(dev)).cpu().numpy()
+
+    return evaluate
 
 
 def psnr_uint8(a: np.ndarray, b: np.ndarray, band: int = 1 << 20) -> float:

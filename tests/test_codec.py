@@ -161,3 +161,35 @@ def test_gpu_encode_decodes_on_cpu_within_one_grey_level(tiny_init):
     assert a == codec.encode(rgb, quality=2, init=tiny_init, steps=20, device="cuda").data
     gpu, cpu = codec.decode(a, device="cuda"), codec.decode(a, device="cpu")
     assert np.abs(gpu.astype(int) - cpu.astype(int)).max() <= 1
+
+
+def test_numpy_decoder_matches_torch_renderer(tiny_init):
+    from inrzip import decoder
+
+    for codec_name in ("fp16", "q16"):
+        data = codec.encode(smooth_photo(37, 45, 3), quality=3, init=tiny_init, steps=15, codec=codec_name).data
+        for size in (None, "90", "20"):
+            job = decoder.prepare(data, size)
+            torch_rgb = decoder.render(job, codec.torch_network(job.ladder, job.level, torch.device("cpu")))
+            numpy_rgb = decoder.render(job)
+            assert np.abs(torch_rgb.astype(int) - numpy_rgb.astype(int)).max() <= 1
+            assert decoder.decode(data, size).shape == codec.decode(data, size, device="cpu").shape
+
+
+def test_cli_decode_does_not_import_torch(tiny_init, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = tmp_path / "x.inrz"
+    src.write_bytes(codec.encode(smooth_photo(20, 20, 1), quality=1, init=tiny_init, steps=2).data)
+    code = (
+        "import sys; from inrzip.cli import main; "
+        f"main(['decode', {str(src)!r}, '-o', {str(tmp_path / 'x.png')!r}], standalone_mode=False); "
+        "assert 'torch' not in sys.modules, 'torch was imported'"
+    )
+    env = {**os.environ, "INRZIP_WEIGHTS": str(Path(tiny_init).parent)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr[-1500:]
+    assert (tmp_path / "x.png").exists()
