@@ -122,3 +122,15 @@ def test_encode_shards_inputs_by_rank(tiny_init, tmp_path, monkeypatch):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in tmp_path.glob("*.inrz")) == ["s1.inrz", "s3.inrz"]
+
+
+@pytest.mark.slow
+def test_demo_encodes_the_sample_photo_with_the_shipped_init(tmp_path):
+    r = CliRunner().invoke(main, ["demo", "-o", str(tmp_path / "demo"), "--device", "cpu"])
+    assert r.exit_code == 0, r.output
+    files = {p.name for p in (tmp_path / "demo").iterdir()}
+    assert len(files) == 3 and any(f.endswith(".inrz") for f in files)
+    big = next(p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".2x.png"))
+    small = next(p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".decoded.png"))
+    assert Image.open(big).size == tuple(2 * s for s in Image.open(small).size)
+    assert "PSNR" in r.output
