@@ -381,7 +381,7 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
 @click.option("--second-order/--first-order", default=False, show_default=True)
 @click.option(
     "--scores",
-    type=click.Choice(["layer-normalized", "magnitude", "random"]),
+    type=click.Choice(["layer-normalized", "magnitude", "random", "random-connected"]),
     default="layer-normalized",
     show_default=True,
 )
@@ -463,3 +463,41 @@ def train(
             dist.destroy_process_group()
     if rank == 0:
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option(
+    "--train", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Meta-train photos."
+)
+@click.option(
+    "--test",
+    "test_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Natural test photos (Imagenette protocol).",
+)
+@click.option(
+    "--faces", "faces_dir", type=click.Path(exists=True, file_okay=False), help="Face photos (CelebA protocol)."
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Results folder, e.g. results/paper-cpu.")
+@click.option("--budget", type=click.Choice(["smoke", "cpu", "paper"]), default="smoke", show_default=True)
+@click.option("--threads", default=0, help="torch threads (0: torch's default).")
+def paper(train_dir, test_dir, faces_dir, out, budget, threads) -> None:
+    """The paper's experiments (Meta-SparseINR vs its baselines, Figures 2 and 3); resumes an interrupted run."""
+    import torch
+
+    from .experiments import paper as experiment
+
+    if threads:
+        torch.set_num_threads(threads)
+    tests = {}
+    if test_dir:
+        tests["natural"] = (test_dir, "imagenette")
+    if faces_dir:
+        tests["faces"] = (faces_dir, "celeba")
+    if not tests:
+        raise InrzipError("give --test and/or --faces")
+    try:
+        experiment.run(budget, train_dir, tests, Path(out), log=lambda m: click.echo(m, err=True))
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    _say(f"wrote {out}/results.json, figure2.png, figure3.png, settings.json")

@@ -70,3 +70,53 @@ class CropSampler:
 def fixed_tiles(folder: str | Path, tile: int, count: int, seed: int = 1234) -> Tensor:
     """A fixed, reproducible set of validation tiles ``[count, tile*tile, 3]``."""
     return CropSampler(folder, tile, seed=seed).sample(count)
+
+
+def paper_images(folder: str | Path, side: int, protocol: str = "imagenette", limit: int | None = None) -> Tensor:
+    """Whole photos as the paper prepares them, at ``side x side``: ``[N, side*side, 3]`` floats in [0, 1].
+
+    "imagenette": resize the short side to side*200/178, centre-crop side (the paper's 200 -> 178).
+    "celeba": centre-crop the largest square of 178/218 of the width (CelebA's 178x218 -> 178x178;
+    FFHQ's square faces scale the same way), then resize to side.
+    """
+    out = []
+    for path in list_images(folder)[:limit]:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            if protocol == "celeba":
+                c = min(im.width, im.height)
+                left, top = (im.width - c) // 2, (im.height - c) // 2
+                im = im.crop((left, top, left + c, top + c)).resize((side, side), Image.Resampling.LANCZOS)
+            else:
+                short = max(side, round(side * 200 / 178))
+                scale = short / min(im.width, im.height)
+                im = im.resize(
+                    (max(short, round(im.width * scale)), max(short, round(im.height * scale))),
+                    Image.Resampling.LANCZOS,
+                )
+                left, top = (im.width - side) // 2, (im.height - side) // 2
+                im = im.crop((left, top, left + side, top + side))
+            out.append(np.asarray(im))
+    return torch.from_numpy(np.stack(out)).float().div_(255).reshape(len(out), side * side, 3)
+
+
+class ImageSampler:
+    """Random whole images (with random flips) from a fixed set ``[N, side*side, 3]``: the paper's meta-batches."""
+
+    def __init__(self, images: Tensor, seed: int = 0):
+        self.images = images
+        self.side = int(round(images.shape[1] ** 0.5))
+        self.rng = np.random.default_rng(seed)
+
+    def sample(self, batch: int) -> Tensor:
+        picks = torch.from_numpy(self.rng.integers(0, len(self.images), size=batch))
+        ims = self.images[picks].reshape(batch, self.side, self.side, 3)
+        flip = torch.from_numpy(self.rng.random(batch) < 0.5)
+        ims = torch.where(flip[:, None, None, None], ims.flip(2), ims)
+        return ims.reshape(batch, -1, 3)
+
+    def state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state

@@ -70,11 +70,14 @@ def useful(mask: Tensor, shapes: list[tuple[int, int]]) -> Tensor:
 def round_scores(
     kind: str, theta: Tensor, mask: Tensor, shapes: list[tuple[int, int]], generator: torch.Generator | None = None
 ) -> Tensor:
-    """The scores one pruning round ranks by: "magnitude" (the paper), "layer-normalized" or "random".
+    """The scores one pruning round ranks by: "magnitude" and "random" (the paper's method and baseline),
+    "layer-normalized" (our default) or "random-connected".
 
-    Except for the paper's plain magnitude, weights on no input-to-output path score -1 and go first.
+    In "layer-normalized" and "random-connected", weights on no input-to-output path score -1 and go first.
     """
     if kind == "random":
+        return random_scores(theta.numel(), generator)
+    if kind == "random-connected":
         scores = random_scores(theta.numel(), generator)
     elif kind == "layer-normalized":
         scores = layer_normalized_scores(theta, mask, [i * o for i, o in shapes])

@@ -148,12 +148,16 @@ def train_ladder(
     command: str = "",
     log=print,
     device: str | torch.device = "cpu",
+    sampler=None,
+    val: Tensor | None = None,
 ) -> Path:
     """Meta-learn the dense init, then prune and re-meta-learn ``rounds`` times; save the ladder.
 
     Writes ``out.ckpt`` (resumable state) while running and ``out.npz`` + manifest entry at the end.
     In a process group (torchrun) every rank draws the same global meta-batch and adapts its
-    slice; DDP averages the gradients; rank 0 alone validates and writes files.
+    slice; DDP averages the gradients; rank 0 alone validates and writes files. ``sampler`` and
+    ``val`` replace the crop sampler and validation tiles of the folders (the paper's experiments
+    meta-learn on whole images).
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)  # fail now, not after hours of training
@@ -165,8 +169,8 @@ def train_ladder(
     if mc.meta_batch % n_ranks:
         raise ValueError(f"--meta-batch {mc.meta_batch} does not split over {n_ranks} processes")
     torch.manual_seed(mc.seed)
-    sampler = CropSampler(train_dir, cfg.tile, seed=mc.seed)
-    val = fixed_tiles(val_dir, cfg.tile, mc.val_tiles).to(dev)
+    sampler = sampler or CropSampler(train_dir, cfg.tile, seed=mc.seed)
+    val = (fixed_tiles(val_dir, cfg.tile, mc.val_tiles) if val is None else val).to(dev)
     coords = siren.tile_grid(cfg.tile).to(dev)
 
     g = torch.Generator().manual_seed(mc.seed)

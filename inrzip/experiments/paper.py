@@ -1,0 +1,382 @@
+"""The paper's experiments on our data: ``inrzip paper --budget smoke|cpu|paper``.
+
+Meta-SparseINR against its baselines (PAPER.md): Random Pruning, Dense-Narrow, MAML+OneShot,
+MAML+IMP and Scratch, on whole images prepared as the paper does (Imagenette: short side to
+200, centre crop 178; CelebA: centre crop 178), scaled to the budget's side. Every test fit is
+the paper's: fresh Adam, full batch, 100 steps, on the (masked) weights and all biases.
+
+Each trained initialization is saved under ``OUT/inits`` and each result row under
+``OUT/rows.jsonl`` as soon as it exists, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .. import siren
+from .. import weights as ladders
+from ..arch import SirenConfig
+from ..data import ImageSampler, paper_images
+from ..machine import machine
+from ..meta import MetaConfig, train_ladder
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One schedule. ``rounds_tested`` are the pruning rounds r (density 0.8^r) every method is tested at."""
+
+    name: str
+    side: int  # images are side x side (the paper: 178)
+    width: int
+    depth: int  # hidden width->width layers (the paper: 3)
+    w0: float
+    outer_steps: int  # dense MAML steps (tau)
+    round_steps: int  # per pruning round (tau~)
+    rounds_tested: tuple[int, ...]
+    meta_batch: int = 3
+    inner_steps: int = 2
+    inner_lr: float = 1e-2
+    outer_lr: float = 1e-5
+    second_order: bool = True
+    test_steps: int = 100
+    test_lrs: tuple[float, ...] = (1e-4, 1e-3)
+    n_train: int | None = None  # photos meta-trained on (None: all)
+    n_test: int = 100
+    seeds: tuple[int, ...] = (0,)
+
+    @property
+    def rounds(self) -> int:
+        return max(self.rounds_tested)
+
+    def cfg(self, width: int | None = None) -> SirenConfig:
+        return SirenConfig(width=width or self.width, depth=self.depth, w0=self.w0, tile=self.side)
+
+
+BUDGETS = {
+    # seconds: for the test suite
+    "smoke": Budget(
+        "smoke",
+        side=8,
+        width=8,
+        depth=1,
+        w0=9.0,
+        outer_steps=12,
+        round_steps=4,
+        rounds_tested=(1, 3),
+        outer_lr=1e-3,
+        test_steps=10,
+        n_train=6,
+        n_test=3,
+    ),
+    # about two hours on 2 CPU cores: 32x32 images, width 64, w0 scaled with the side (200 x 32/178)
+    "cpu": Budget(
+        "cpu",
+        side=32,
+        width=64,
+        depth=3,
+        w0=36.0,
+        outer_steps=2000,
+        round_steps=300,
+        rounds_tested=(4, 7, 10, 13, 15),
+        outer_lr=1e-4,
+        n_test=100,
+    ),
+    # the released code's schedule (PAPER.md), for a GPU
+    "paper": Budget(
+        "paper",
+        side=178,
+        width=256,
+        depth=3,
+        w0=200.0,
+        outer_steps=150_000,
+        round_steps=30_000,
+        rounds_tested=(4, 7, 10, 13, 15, 17, 20),
+        n_test=100,
+    ),
+}
+
+METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
+
+
+def narrow_width(cfg: SirenConfig, n_weights: int) -> int:
+    """The narrowest dense width whose weight count matches or just exceeds ``n_weights`` (Dense-Narrow, Scratch)."""
+    w = 1
+    while replace(cfg, width=w).n_weights < n_weights:
+        w += 1
+    return w
+
+
+def test_fit(
+    cfg: SirenConfig,
+    theta: Tensor,
+    bias: Tensor,
+    mask: Tensor,
+    targets: Tensor,
+    steps: int,
+    lr: float,
+    prune_at: dict[int, float] | None = None,
+) -> Tensor:
+    """The paper's test-time fit of every image at once; returns per-image PSNR after each step ``[steps+1, N]``.
+
+    Weights (times the mask) and all biases adapt, each image with its own Adam state. ``prune_at``
+    maps a step to a density: there each image's own weights are pruned by magnitude to that
+    density (MAML+OneShot, MAML+IMP), which is why masks here may differ per image.
+    """
+    n = targets.shape[0]
+    coords = siren.tile_grid(cfg.tile)
+    w = (theta * mask).expand(n, -1).clone().requires_grad_(True)
+    b = bias.expand(n, -1).clone().requires_grad_(True)
+    m = mask.expand(n, -1).clone()
+    opt = torch.optim.Adam([w, b], lr=lr)
+    curve = []
+
+    def psnr() -> Tensor:
+        with torch.no_grad():
+            mse = (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2))
+            return -10 * torch.log10(mse.clamp_min(1e-12))
+
+    curve.append(psnr())
+    for step in range(steps):
+        if prune_at and step in prune_at:
+            with torch.no_grad():
+                keep = round(prune_at[step] * cfg.n_weights)
+                scores = torch.where(m, (w * m).abs(), torch.full_like(w, -1.0))
+                top = scores.topk(keep, dim=1).indices
+                m = torch.zeros_like(m).scatter_(1, top, True)
+        opt.zero_grad(set_to_none=True)
+        loss = (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2)).sum()
+        loss.backward()
+        opt.step()
+        curve.append(psnr())
+    return torch.stack(curve)
+
+
+class Runner:
+    """Trains what each method needs (cached under OUT/inits) and tests it (rows appended to OUT/rows.jsonl)."""
+
+    def __init__(self, budget: Budget, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print):
+        self.b, self.out, self.log = budget, Path(out), log
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "inits").mkdir(exist_ok=True)
+        self.train_dir = train_dir
+        photos = paper_images(train_dir, budget.side, "imagenette", budget.n_train)
+        n_held = max(1, min(8, len(photos) // 4))
+        self.train, self.held_out = photos[:-n_held], photos[-n_held:]
+        # held_out: the ladders' own validation figure (manifest); the test sets are never seen in training
+        self.tests = {name: paper_images(d, budget.side, proto, budget.n_test) for name, (d, proto) in tests.items()}
+        self.rows_path = self.out / "rows.jsonl"
+        self.rows = (
+            [json.loads(line) for line in self.rows_path.read_text().splitlines()] if self.rows_path.exists() else []
+        )
+
+    def meta_config(self, seed: int, rounds: int, scores: str) -> MetaConfig:
+        b = self.b
+        return MetaConfig(
+            outer_steps=b.outer_steps,
+            round_steps=b.round_steps,
+            rounds=rounds,
+            meta_batch=b.meta_batch,
+            inner_steps=b.inner_steps,
+            inner_lr=b.inner_lr,
+            inner_opt="sgd",
+            outer_lr=b.outer_lr,
+            second_order=b.second_order,
+            scores=scores,
+            seed=seed,
+            val_tiles=len(self.held_out),
+            test_steps=b.test_steps,
+            test_lr=max(b.test_lrs),
+            ckpt_every=100,
+            keep_rounds=[0, *b.rounds_tested] if rounds else [],
+        )
+
+    def ladder(self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str) -> ladders.Ladder:
+        """Train (or load the cached) ladder: rounds=0 is a dense meta-learned init."""
+        path = self.out / "inits" / f"{name}-s{seed}"
+        if not path.with_suffix(".npz").exists():
+            t0 = time.monotonic()
+            train_ladder(
+                cfg,
+                self.meta_config(seed, rounds, scores),
+                self.train_dir,
+                "held-out train photos",
+                path,
+                command=f"inrzip paper ({name})",
+                log=lambda m: None,
+                sampler=ImageSampler(self.train, seed),
+                val=self.held_out,
+            )
+            self.log(f"trained {path.name} in {time.monotonic() - t0:.0f} s")
+        return ladders.load(str(path.with_suffix(".npz")))
+
+    def record(self, **row) -> None:
+        self.rows.append(row)
+        with self.rows_path.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+
+    def done(self, **key) -> bool:
+        return any(all(r.get(k) == v for k, v in key.items()) for r in self.rows)
+
+    def test(self, method: str, seed: int, r: int, cfg: SirenConfig, theta, bias, mask, prune_at=None) -> None:
+        """Fit every test set at every test lr; record final PSNR (mean, std over images) and the curve."""
+        for test_name, targets in self.tests.items():
+            for lr in self.b.test_lrs:
+                key = dict(method=method, seed=seed, round=r, test=test_name, lr=lr)
+                if self.done(**key):
+                    continue
+                curve = test_fit(
+                    cfg,
+                    torch.as_tensor(theta),
+                    torch.as_tensor(bias),
+                    torch.as_tensor(mask),
+                    targets,
+                    self.b.test_steps,
+                    lr,
+                    prune_at,
+                )
+                final = curve[-1]
+                n_weights = int(torch.as_tensor(mask).sum()) if prune_at is None else round(0.8**r * cfg.n_weights)
+                self.record(
+                    **key,
+                    width=cfg.width,
+                    n_weights=n_weights,
+                    psnr=float(final.mean()),
+                    psnr_std_images=float(final.std()),
+                    curve=[float(c) for c in curve.mean(dim=1)],
+                )
+                self.log(
+                    f"{method:<15} r{r:>2} {test_name:<6} lr {lr:g}: {float(final.mean()):.2f} dB ({n_weights} weights)"
+                )
+
+    def run(self) -> None:
+        b, base = self.b, self.b.cfg()
+        dense_count = base.n_weights
+        for seed in b.seeds:
+            meta_sparse = self.ladder("meta-sparseinr", base, seed, b.rounds, "magnitude")
+            by_round = {lv.round: lv for lv in meta_sparse.levels}
+            for r in b.rounds_tested:
+                lv = by_round[r]
+                self.test("meta-sparseinr", seed, r, base, lv.theta, lv.bias, lv.mask)
+            random_ladder = self.ladder("random-pruning", base, seed, b.rounds, "random")
+            for lv in random_ladder.levels:
+                if lv.round in b.rounds_tested:
+                    self.test("random-pruning", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
+            dense = by_round[0]
+            for r in b.rounds_tested:
+                density = by_round[r].n_weights / dense_count
+                self.test(
+                    "maml+oneshot",
+                    seed,
+                    r,
+                    base,
+                    dense.theta,
+                    dense.bias,
+                    dense.mask,
+                    prune_at={b.test_steps // 2: density},
+                )
+                imp = {round(k * b.test_steps / (r + 1)): 0.8**k for k in range(1, r + 1)}  # r prunes, evenly spaced
+                self.test("maml+imp", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=imp)
+                w = narrow_width(base, by_round[r].n_weights)
+                narrow = replace(base, width=w)
+                dn = self.ladder(f"dense-narrow-w{w}", narrow, seed, 0, "magnitude").levels[-1]
+                self.test("dense-narrow", seed, r, narrow, dn.theta, dn.bias, dn.mask)
+                g = torch.Generator().manual_seed(seed)
+                theta0, bias0 = siren.init_params(narrow, g)
+                self.test("scratch", seed, r, narrow, theta0, bias0, torch.ones(narrow.n_weights, dtype=torch.bool))
+
+
+def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
+    """Mean and std over seeds of each (test set, lr, method, round)."""
+    table: dict = {}
+    for r in rows:
+        cell = table.setdefault(r["test"], {}).setdefault(f"lr={r['lr']:g}", {}).setdefault(r["method"], {})
+        cell.setdefault(str(r["round"]), []).append(r)
+    out: dict = {}
+    for test, by_lr in table.items():
+        for lr, by_method in by_lr.items():
+            for method, by_round in by_method.items():
+                for rnd, cells in by_round.items():
+                    psnrs = [c["psnr"] for c in cells]
+                    out.setdefault(test, {}).setdefault(lr, {}).setdefault(method, {})[rnd] = {
+                        "density": 0.8 ** int(rnd),
+                        "n_weights": cells[0]["n_weights"],
+                        "width": cells[0]["width"],
+                        "psnr_mean": float(np.mean(psnrs)),
+                        "psnr_std_seeds": float(np.std(psnrs)) if len(psnrs) > 1 else None,
+                        "psnr_std_images": float(np.mean([c["psnr_std_images"] for c in cells])),
+                        "seeds": len(psnrs),
+                        "curve": list(np.mean([c["curve"] for c in cells], axis=0)),
+                    }
+    return out
+
+
+def figures(summary: dict, out: Path, budget: Budget) -> None:
+    """Figure 2 (PSNR vs surviving fraction, per test set, each lr) and Figure 3 (PSNR vs step, three best)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tests = list(summary)
+    fig, axes = plt.subplots(1, len(tests), figsize=(6 * len(tests), 4.5), dpi=110, squeeze=False)
+    for ax, test in zip(axes[0], tests, strict=True):
+        for lr, style in zip(summary[test], ("--", "-"), strict=False):
+            for k, (method, by_round) in enumerate(summary[test][lr].items()):
+                pts = sorted((v["density"], v["psnr_mean"]) for v in by_round.values())
+                ax.plot(*zip(*pts, strict=True), style, marker="o", ms=3, color=f"C{k}", label=f"{method} ({lr})")
+        ax.set_xscale("log")
+        ax.set_xlabel("fraction of weights surviving")
+        ax.set_ylabel(f"PSNR after {budget.test_steps} steps (dB)")
+        ax.set_title(f"{test}, {budget.side}x{budget.side}, budget {budget.name}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(out / "figure2.png")
+    plt.close(fig)
+    fig, axes = plt.subplots(1, len(tests), figsize=(6 * len(tests), 4.5), dpi=110, squeeze=False)
+    for ax, test in zip(axes[0], tests, strict=True):
+        lr = max(summary[test], key=lambda k: float(k.split("=")[1]))
+        target = min(budget.rounds_tested, key=lambda r: abs(0.8**r - 0.0352))  # the paper's 3.52 % density
+        finals = {m: v[str(target)]["psnr_mean"] for m, v in summary[test][lr].items() if str(target) in v}
+        for method in sorted(finals, key=finals.get, reverse=True)[:3]:
+            ax.plot(summary[test][lr][method][str(target)]["curve"], label=method)
+        ax.set_xlabel("Adam step")
+        ax.set_ylabel("PSNR (dB)")
+        ax.set_title(f"{test}, density {0.8**target:.2%}, {lr}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "figure3.png")
+    plt.close(fig)
+
+
+def run(budget_name: str, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print) -> dict:
+    """Run (or resume) a budget; writes settings.json, results.json, figure2.png and figure3.png under ``out``."""
+    budget = BUDGETS[budget_name]
+    out = Path(out)
+    t0 = time.monotonic()
+    runner = Runner(budget, train_dir, tests, out, log)
+    runner.run()
+    summary = summarize(budget, runner.rows, budget.cfg().n_weights)
+    settings = {
+        "budget": asdict(budget),
+        "train": train_dir,
+        "tests": tests,
+        "methods": list(METHODS),
+        "not_run_yet": ["FFN architecture", "Reptile", "section 5.3 (winning tickets on 512x512)"],
+        "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
+        "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
+        "machine": machine(),
+        "wall_s": round(time.monotonic() - t0, 1),
+    }
+    (out / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
+    (out / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
+    figures(summary, out, budget)
+    return summary
