@@ -88,12 +88,20 @@ def _png(im) -> bytes:
 
 
 def _edit_header(data: bytes, **changes) -> bytes:
+    """The file with header fields changed and its checksum recomputed: only the change itself is wrong."""
+    import zstandard
+
     _, _, n = container.PREFIX.unpack_from(data)
-    fields = msgpack.unpackb(data[container.PREFIX.size : container.PREFIX.size + n]) | changes
+    start = container.PREFIX.size + n
+    fields = msgpack.unpackb(data[container.PREFIX.size : start]) | changes
+    if set(fields) == set(container.Header.__dataclass_fields__):
+        raw = zstandard.ZstdDecompressor().decompress(data[start:])
+        try:
+            fields["crc"] = container.checksum(container.Header(**fields), raw)
+        except (TypeError, ValueError):  # fields msgpack cannot pack as the writer would: leave the old checksum
+            pass
     head = msgpack.packb(fields)
-    return (
-        container.PREFIX.pack(container.MAGIC, container.VERSION, len(head)) + head + data[container.PREFIX.size + n :]
-    )
+    return container.PREFIX.pack(container.MAGIC, container.VERSION, len(head)) + head + data[start:]
 
 
 def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
@@ -133,6 +141,8 @@ def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
         ("image", "zero-byte file", b"", []),
         ("image", "truncated PNG", _png(Image.new("RGB", (64, 64)))[:-20], []),
         ("image", "PNG header claiming 30000x30000", bytes(huge), []),
+        ("image", "missing input file", b"", ["--missing"]),
+        ("exists", "output exists, no --force", good, []),
     ]
 
 
@@ -149,14 +159,19 @@ def catalogue(good: bytes, init: str | None = None) -> list[tuple[str, str, int,
     with tempfile.TemporaryDirectory() as d:
         for i, (kind, what, data, extra) in enumerate(bad_inputs(good)):
             src = Path(d) / (f"in{i}.inrz" if kind != "image" else f"in{i}.png")
-            src.write_bytes(data)
+            if extra != ["--missing"]:
+                src.write_bytes(data)
             dst = Path(d) / f"out{i}"
             if kind == "image":
                 args = ["encode", str(src), "-o", str(dst), "--steps", "1"] + (["--init", init] if init else [])
             else:
-                args = ["decode", str(src), "-o", str(dst) + ".png", *extra]
+                args = ["decode", str(src), "-o", str(dst) + ".png", *[a for a in extra if a != "--missing"]]
+            if kind == "exists":
+                Path(str(dst) + ".png").write_bytes(b"precious")
             r = CliRunner().invoke(cli, args)
             made = [p.name for p in Path(d).glob(f"out{i}*")]
+            if kind == "exists":
+                made = [] if Path(str(dst) + ".png").read_bytes() == b"precious" else made
             message = r.stderr.strip() + (f" [left {made}]" if made else "")
             out.append((kind, what, r.exit_code, message))
     return out
