@@ -481,7 +481,8 @@ def train(
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Results folder, e.g. results/paper-cpu.")
 @click.option("--budget", type=click.Choice(["smoke", "cpu", "paper"]), default="smoke", show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
-def paper(train_dir, test_dir, faces_dir, out, budget, threads) -> None:
+@device_option
+def paper(train_dir, test_dir, faces_dir, out, budget, threads, device) -> None:
     """The paper's experiments (Meta-SparseINR vs its baselines, Figures 2 and 3); resumes an interrupted run."""
     import torch
 
@@ -497,7 +498,11 @@ def paper(train_dir, test_dir, faces_dir, out, budget, threads) -> None:
     if not tests:
         raise InrzipError("give --test and/or --faces")
     try:
-        experiment.run(budget, train_dir, tests, Path(out), log=lambda m: click.echo(m, err=True))
+        from .codec import pick_device
+
+        experiment.run(
+            budget, train_dir, tests, Path(out), log=lambda m: click.echo(m, err=True), device=pick_device(device)
+        )
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
     _say(f"wrote {out}/results.json, figure2.png, figure3.png, settings.json")

@@ -130,7 +130,7 @@ def test_fit(
     density (MAML+OneShot, MAML+IMP), which is why masks here may differ per image.
     """
     n = targets.shape[0]
-    coords = siren.tile_grid(cfg.tile)
+    coords = siren.tile_grid(cfg.tile).to(targets.device)
     w = (theta * mask).expand(n, -1).clone().requires_grad_(True)
     b = bias.expand(n, -1).clone().requires_grad_(True)
     m = mask.expand(n, -1).clone()
@@ -140,7 +140,7 @@ def test_fit(
     def psnr() -> Tensor:
         with torch.no_grad():
             mse = (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2))
-            return -10 * torch.log10(mse.clamp_min(1e-12))
+            return (-10 * torch.log10(mse.clamp_min(1e-12))).cpu()
 
     curve.append(psnr())
     for step in range(steps):
@@ -161,8 +161,10 @@ def test_fit(
 class Runner:
     """Trains what each method needs (cached under OUT/inits) and tests it (rows appended to OUT/rows.jsonl)."""
 
-    def __init__(self, budget: Budget, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print):
-        self.b, self.out, self.log = budget, Path(out), log
+    def __init__(
+        self, budget: Budget, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print, device="cpu"
+    ):
+        self.b, self.out, self.log, self.dev = budget, Path(out), log, torch.device(device)
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "inits").mkdir(exist_ok=True)
         self.train_dir = train_dir
@@ -212,6 +214,7 @@ class Runner:
                 log=lambda m: None,
                 sampler=ImageSampler(self.train, seed),
                 val=self.held_out,
+                device=self.dev,
             )
             self.log(f"trained {path.name} in {time.monotonic() - t0:.0f} s")
         return ladders.load(str(path.with_suffix(".npz")))
@@ -233,10 +236,10 @@ class Runner:
                     continue
                 curve = test_fit(
                     cfg,
-                    torch.as_tensor(theta),
-                    torch.as_tensor(bias),
-                    torch.as_tensor(mask),
-                    targets,
+                    torch.as_tensor(theta).to(self.dev),
+                    torch.as_tensor(bias).to(self.dev),
+                    torch.as_tensor(mask).to(self.dev),
+                    targets.to(self.dev),
                     self.b.test_steps,
                     lr,
                     prune_at,
@@ -357,12 +360,14 @@ def figures(summary: dict, out: Path, budget: Budget) -> None:
     plt.close(fig)
 
 
-def run(budget_name: str, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print) -> dict:
+def run(
+    budget_name: str, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print, device="cpu"
+) -> dict:
     """Run (or resume) a budget; writes settings.json, results.json, figure2.png and figure3.png under ``out``."""
     budget = BUDGETS[budget_name]
     out = Path(out)
     t0 = time.monotonic()
-    runner = Runner(budget, train_dir, tests, out, log)
+    runner = Runner(budget, train_dir, tests, out, log, device)
     runner.run()
     summary = summarize(budget, runner.rows, budget.cfg().n_weights)
     settings = {
@@ -374,6 +379,7 @@ def run(budget_name: str, train_dir: str, tests: dict[str, tuple[str, str]], out
         "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
         "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
         "machine": machine(),
+        "device": str(device),
         "wall_s": round(time.monotonic() - t0, 1),
     }
     (out / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
