@@ -26,7 +26,7 @@ def test_smoke_budget_end_to_end_and_resume(photo_dir, tmp_path):
     for test in results.values():
         assert set(test) == {f"lr={lr:g}" for lr in budget.test_lrs}
         for by_method in test.values():
-            assert set(by_method) == set(paper.METHODS)
+            assert set(by_method) == set(paper.METHODS) | set(paper.VARIANTS)
             for by_round in by_method.values():
                 assert set(by_round) == {str(r) for r in budget.rounds_tested}
                 for cell in by_round.values():

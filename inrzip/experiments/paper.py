@@ -103,6 +103,8 @@ BUDGETS = {
 }
 
 METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
+# ours beside the paper's: Algorithm 1 with the codec's layer-normalized, connectivity-aware pruning scores
+VARIANTS = ("meta-sparseinr-ln",)
 
 
 def narrow_width(cfg: SirenConfig, n_weights: int) -> int:
@@ -293,6 +295,10 @@ class Runner:
                 g = torch.Generator().manual_seed(seed)
                 theta0, bias0 = siren.init_params(narrow, g)
                 self.test("scratch", seed, r, narrow, theta0, bias0, torch.ones(narrow.n_weights, dtype=torch.bool))
+            ours = self.ladder("meta-sparseinr-ln", base, seed, b.rounds, "layer-normalized")
+            for lv in ours.levels:
+                if lv.round in b.rounds_tested:
+                    self.test("meta-sparseinr-ln", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
 
 
 def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
@@ -375,6 +381,7 @@ def run(
         "train": train_dir,
         "tests": tests,
         "methods": list(METHODS),
+        "variants": list(VARIANTS),
         "not_run_yet": ["FFN architecture", "Reptile", "section 5.3 (winning tickets on 512x512)"],
         "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
         "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
