@@ -86,7 +86,7 @@ BUDGETS = {
         round_steps=300,
         rounds_tested=(4, 7, 10, 13, 15),
         outer_lr=1e-4,
-        n_test=100,
+        n_test=24,
     ),
     # the released code's schedule (PAPER.md), for a GPU
     "paper": Budget(
