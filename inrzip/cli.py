@@ -380,6 +380,13 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
 @click.option("--test-lr", default=3e-3, show_default=True, help="Adam lr of the validation fit.")
 @click.option("--second-order/--first-order", default=False, show_default=True)
 @click.option(
+    "--meta-learner",
+    type=click.Choice(["maml", "reptile"]),
+    default="maml",
+    show_default=True,
+    help="Reptile: move the init toward the adapted values (first-order).",
+)
+@click.option(
     "--scores",
     type=click.Choice(["layer-normalized", "magnitude", "random", "random-connected"]),
     default="layer-normalized",
@@ -407,6 +414,7 @@ def train(
     outer_lr,
     test_lr,
     second_order,
+    meta_learner,
     scores,
     seed,
     val_tiles,
@@ -436,6 +444,7 @@ def train(
         outer_lr=outer_lr,
         test_lr=test_lr,
         second_order=second_order,
+        meta_learner=meta_learner,
         scores=scores,
         seed=seed,
         val_tiles=val_tiles,

@@ -41,6 +41,7 @@ class MetaConfig:
     second_order: bool = False
     gamma: float = masks.GAMMA
     scores: str = "layer-normalized"  # "magnitude" (the paper), "random" (Random Pruning baseline)
+    meta_learner: str = "maml"  # or "reptile" (the paper's appendix E)
     seed: int = 0
     val_tiles: int = 512
     test_steps: int = 100
@@ -87,13 +88,28 @@ def adapt(
 def post_adaptation_loss(
     cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor, coords: Tensor, target: Tensor, mc: MetaConfig
 ) -> Tensor:
-    """The MAML objective: mean MSE of the tasks after the inner loop, differentiable w.r.t. theta and bias."""
+    """The meta-objective: mean MSE of the tasks after the inner loop, differentiable w.r.t. theta and bias.
+
+    With ``mc.meta_learner == "reptile"`` the value is the same MSE but the gradient is Reptile's
+    direction, init minus the mean adapted values (Nichol et al. 2018): the surrogate
+    0.5 ||init - mean(adapted)||^2 with the adapted values held constant. The outer optimizer and
+    DDP then treat both meta-learners alike.
+    """
     index = masks.mask_index(mask)
     values0 = siren.initial_values(cfg, theta, index)
-    adapted = adapt(
-        cfg, values0, bias, index, coords, target, mc.inner_steps, mc.inner_lr, mc.second_order, mc.inner_opt
+    reptile = mc.meta_learner == "reptile"
+    second_order = mc.second_order and not reptile
+    adapted = adapt(cfg, values0, bias, index, coords, target, mc.inner_steps, mc.inner_lr, second_order, mc.inner_opt)
+    mse = fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
+    if not reptile:
+        return mse
+    k = index.numel()
+    goal = adapted.detach().mean(dim=0)
+    head = bias[-cfg.out_features :]
+    surrogate = (
+        0.5 * (theta[index] - goal[:k]).square().sum() + 0.5 * (head - (head + goal[k:]).detach()).square().sum()
     )
-    return fitting.tile_losses(cfg, adapted, bias, index, coords, target).mean()
+    return surrogate - surrogate.detach() + mse.detach()
 
 
 class MetaObjective(torch.nn.Module):

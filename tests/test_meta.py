@@ -11,8 +11,11 @@ def _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc):
     return float(meta.post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc).detach())
 
 
-@pytest.mark.parametrize("second_order,inner_opt", [(True, "sgd"), (False, "sgd"), (False, "adam")])
-def test_one_outer_step_lowers_post_adaptation_loss(second_order, inner_opt):
+@pytest.mark.parametrize(
+    "second_order,inner_opt,learner",
+    [(True, "sgd", "maml"), (False, "sgd", "maml"), (False, "adam", "maml"), (False, "sgd", "reptile")],
+)
+def test_one_outer_step_lowers_post_adaptation_loss(second_order, inner_opt, learner):
     cfg = SirenConfig(width=8, depth=1, tile=8, w0=10.0)
     g = torch.Generator().manual_seed(0)
     theta, bias = siren.init_params(cfg, g)
@@ -21,7 +24,7 @@ def test_one_outer_step_lowers_post_adaptation_loss(second_order, inner_opt):
     mask = masks.prune(theta.detach(), torch.ones(cfg.n_weights, dtype=torch.bool))
     coords = siren.tile_grid(8)
     target = 0.5 + 0.3 * torch.rand(4, 64, 3, generator=g)  # toy task set
-    mc = MetaConfig(inner_steps=2, inner_lr=1e-2, second_order=second_order, inner_opt=inner_opt)
+    mc = MetaConfig(inner_steps=2, inner_lr=1e-2, second_order=second_order, inner_opt=inner_opt, meta_learner=learner)
     before = _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
     objective = meta.MetaObjective(cfg, theta.detach().clone(), bias.detach().clone(), mc)
     opt = torch.optim.Adam(objective.parameters(), lr=1e-3)
@@ -105,3 +108,26 @@ def test_interrupted_training_resumes_to_the_same_result(photo_dir, tmp_path, mo
         assert np.array_equal(la.mask, lb.mask)
         np.testing.assert_allclose(la.theta, lb.theta, rtol=1e-5, atol=1e-7)
     assert not (tmp_path / "b" / "run.ckpt").exists()
+
+
+def test_reptile_gradient_points_from_the_adapted_values_to_the_init():
+    cfg = SirenConfig(width=8, depth=1, tile=8, w0=10.0)
+    theta, bias = siren.init_params(cfg, torch.Generator().manual_seed(3))
+    theta.requires_grad_(True)
+    bias.requires_grad_(True)
+    mask = torch.ones(cfg.n_weights, dtype=torch.bool)
+    coords = siren.tile_grid(8)
+    target = torch.rand(5, 64, 3, generator=torch.Generator().manual_seed(4))
+    mc = MetaConfig(inner_steps=3, inner_lr=1e-2, inner_opt="sgd", meta_learner="reptile")
+    loss = meta.post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc)
+    loss.backward()
+    index = masks.mask_index(mask)
+    values0 = siren.initial_values(cfg, theta.detach(), index).requires_grad_(True)
+    each = meta.adapt(cfg, values0, bias.detach(), index, coords, target, 3, 1e-2, False, "sgd").detach()
+    adapted = each.mean(dim=0)
+    k = index.numel()
+    torch.testing.assert_close(theta.grad[index], values0.detach()[:k] - adapted[:k])
+    torch.testing.assert_close(bias.grad[-3:], -adapted[k:])
+    assert bias.grad[:-3].abs().max() == 0
+    mse = fit.tile_losses(cfg, each, bias.detach(), index, coords, target).mean()
+    assert float(loss.detach()) == pytest.approx(float(mse), rel=1e-5)  # the value logged is the post-adaptation MSE

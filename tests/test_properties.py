@@ -22,13 +22,22 @@ def files(draw):
     k = draw(st.integers(1, 12))
     codec_name = draw(st.sampled_from(container.CODECS))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    fields = dict(init="0123456789abcdef", quality=draw(st.integers(1, 20)), width=w, height=h, tile=tile,
-                  codec=codec_name, values=k, tiles=n_tiles)
+    fields = dict(
+        init="0123456789abcdef",
+        quality=draw(st.integers(1, 20)),
+        width=w,
+        height=h,
+        tile=tile,
+        codec=codec_name,
+        values=k,
+        tiles=n_tiles,
+    )
     if codec_name == "fp16":
         values = rng.normal(size=(n_tiles, k)).astype(np.float32)
     else:
-        values = container.Quantized(rng.uniform(1e-4, 1, k).astype(np.float32),
-                                     rng.integers(-32767, 32768, (n_tiles, k)).astype(np.int16))
+        values = container.Quantized(
+            rng.uniform(1e-4, 1, k).astype(np.float32), rng.integers(-32767, 32768, (n_tiles, k)).astype(np.int16)
+        )
     return fields, values
 
 
@@ -85,8 +94,7 @@ def test_edited_files_are_refused_or_unchanged(case, data):
 
 
 @FAST
-@given(st.integers(1, 40), st.integers(1, 12),
-       st.floats(1, 12, allow_nan=False), st.integers(0, 2**32 - 1))
+@given(st.integers(1, 40), st.integers(1, 12), st.floats(1, 12, allow_nan=False), st.integers(0, 2**32 - 1))
 def test_quantiser_error_is_at_most_half_a_step(tiles_, k, bits, seed):
     rng = np.random.default_rng(seed)
     v0 = rng.normal(size=k).astype(np.float32)

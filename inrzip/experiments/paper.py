@@ -104,7 +104,7 @@ BUDGETS = {
 
 METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
 # ours beside the paper's: Algorithm 1 with the codec's layer-normalized, connectivity-aware pruning scores
-VARIANTS = ("meta-sparseinr-ln",)
+VARIANTS = ("meta-sparseinr-ln", "meta-sparseinr-reptile")
 
 
 def narrow_width(cfg: SirenConfig, n_weights: int) -> int:
@@ -180,7 +180,7 @@ class Runner:
             [json.loads(line) for line in self.rows_path.read_text().splitlines()] if self.rows_path.exists() else []
         )
 
-    def meta_config(self, seed: int, rounds: int, scores: str) -> MetaConfig:
+    def meta_config(self, seed: int, rounds: int, scores: str, learner: str = "maml") -> MetaConfig:
         b = self.b
         return MetaConfig(
             outer_steps=b.outer_steps,
@@ -199,16 +199,19 @@ class Runner:
             test_lr=max(b.test_lrs),
             ckpt_every=100,
             keep_rounds=[0, *b.rounds_tested] if rounds else [],
+            meta_learner=learner,
         )
 
-    def ladder(self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str) -> ladders.Ladder:
+    def ladder(
+        self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str, learner: str = "maml"
+    ) -> ladders.Ladder:
         """Train (or load the cached) ladder: rounds=0 is a dense meta-learned init."""
         path = self.out / "inits" / f"{name}-s{seed}"
         if not path.with_suffix(".npz").exists():
             t0 = time.monotonic()
             train_ladder(
                 cfg,
-                self.meta_config(seed, rounds, scores),
+                self.meta_config(seed, rounds, scores, learner),
                 self.train_dir,
                 "held-out train photos",
                 path,
@@ -295,10 +298,14 @@ class Runner:
                 g = torch.Generator().manual_seed(seed)
                 theta0, bias0 = siren.init_params(narrow, g)
                 self.test("scratch", seed, r, narrow, theta0, bias0, torch.ones(narrow.n_weights, dtype=torch.bool))
-            ours = self.ladder("meta-sparseinr-ln", base, seed, b.rounds, "layer-normalized")
-            for lv in ours.levels:
-                if lv.round in b.rounds_tested:
-                    self.test("meta-sparseinr-ln", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
+            for name, scores, learner in (
+                ("meta-sparseinr-ln", "layer-normalized", "maml"),
+                ("meta-sparseinr-reptile", "magnitude", "reptile"),  # the paper's appendix E
+            ):
+                variant = self.ladder(name, base, seed, b.rounds, scores, learner)
+                for lv in variant.levels:
+                    if lv.round in b.rounds_tested:
+                        self.test(name, seed, lv.round, base, lv.theta, lv.bias, lv.mask)
 
 
 def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
@@ -382,7 +389,7 @@ def run(
         "tests": tests,
         "methods": list(METHODS),
         "variants": list(VARIANTS),
-        "not_run_yet": ["FFN architecture", "Reptile", "section 5.3 (winning tickets on 512x512)"],
+        "not_run_yet": ["FFN architecture", "section 5.3 (winning tickets on 512x512)"],
         "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
         "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
         "machine": machine(),
