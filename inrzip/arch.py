@@ -10,7 +10,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SirenConfig:
-    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3."""
+    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3.
+
+    With ``fourier > 0`` it is instead the paper's Fourier-feature network (FFN, Tancik et al.):
+    a fixed Gaussian map x -> [sin 2pi xB, cos 2pi xB] (B: 2 x fourier, std ``sigma``, not a
+    parameter, never pruned) feeding ReLU layers; only the codec's SIREN is used by the decoder.
+    """
 
     width: int = 64
     depth: int = 0
@@ -18,10 +23,13 @@ class SirenConfig:
     tile: int = 16
     in_features: int = 2
     out_features: int = 3
+    fourier: int = 0  # FFN: Fourier features (0: SIREN)
+    sigma: float = 10.0  # FFN: std of B, coordinates in [-1, 1]
 
     def layer_shapes(self) -> list[tuple[int, int]]:
         """(fan_in, fan_out) of each linear layer, input to output."""
-        dims = [self.in_features] + [self.width] * (self.depth + 1) + [self.out_features]
+        first = 2 * self.fourier if self.fourier else self.in_features
+        dims = [first] + [self.width] * (self.depth + 1) + [self.out_features]
         return list(zip(dims[:-1], dims[1:], strict=True))
 
     @property
@@ -65,7 +73,7 @@ def compaction(cfg: SirenConfig, mask: np.ndarray) -> Compaction:
     for i, u in enumerate(units[:-1]):  # pad every hidden layer to one width with (harmless) dead units
         spare = np.setdiff1d(np.arange(cfg.width), u)[: width - u.size]
         units[i] = np.sort(np.concatenate([u, spare]))
-    units.insert(0, np.arange(cfg.in_features))
+    units.insert(0, np.arange(shapes[0][0]))
     position = np.full(mask.size, -1, np.int64)
     position[mask] = np.arange(int(mask.sum()))
     weight_index, bias_index = [], []

@@ -81,6 +81,8 @@ def prepare(data: bytes, size: str | None = None) -> Job:
         level = ladder.level(header.quality)
     except ValueError:
         raise InrzipError(f"corrupt .inrz header: quality {header.quality} not in {ladder.name}") from None
+    if ladder.cfg.fourier:
+        raise InrzipError(f"{ladder.name} is a research (Fourier-feature) ladder, not a codec initialization")
     if header.tile != ladder.cfg.tile or header.values != level.n_values:
         raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
     if isinstance(values, container.Quantized):

@@ -26,7 +26,10 @@ def init_params(cfg: SirenConfig, generator: torch.Generator | None = None) -> t
     """
     ws, bs = [], []
     for layer, (fan_in, fan_out) in enumerate(cfg.layer_shapes()):
-        bound = 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / cfg.w0
+        if cfg.fourier:  # FFN: PyTorch's nn.Linear default, U(+-1/sqrt(fan_in))
+            bound = 1.0 / math.sqrt(fan_in)
+        else:
+            bound = 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / cfg.w0
         ws.append((torch.rand(fan_in * fan_out, generator=generator) * 2 - 1) * bound)
         bs.append((torch.rand(fan_out, generator=generator) * 2 - 1) * bound)
     return torch.cat(ws), torch.cat(bs)
@@ -82,12 +85,23 @@ def forward(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, coords: Tensor
     layers = split_layers(cfg, flat_weights, bias)
     batch = flat_weights.shape[0]
     h = coords if coords.dim() == 3 else coords.unsqueeze(0).expand(batch, -1, -1)
+    if cfg.fourier:
+        proj = h @ fourier_matrix(cfg).to(h)
+        h = torch.cat([proj.sin(), proj.cos()], dim=-1)
     for i, (w, b) in enumerate(layers):
-        if i < len(layers) - 1:
-            h = torch.baddbmm(b * cfg.w0, h, w * cfg.w0).sin()
-        else:
+        if i == len(layers) - 1:
             h = torch.baddbmm(b, h, w)
+        elif cfg.fourier:
+            h = torch.baddbmm(b, h, w).relu()
+        else:
+            h = torch.baddbmm(b * cfg.w0, h, w * cfg.w0).sin()
     return h
+
+
+def fourier_matrix(cfg: SirenConfig) -> Tensor:
+    """The FFN's fixed map ``2 pi B`` ``[2, fourier]``: drawn from a fixed seed, so it is part of the architecture."""
+    g = torch.Generator().manual_seed(20_211_014)
+    return 2 * math.pi * cfg.sigma * torch.randn(cfg.in_features, cfg.fourier, generator=g)
 
 
 def tile_grid(size: int) -> Tensor:

@@ -50,6 +50,7 @@ class Budget:
     n_train: int | None = None  # photos meta-trained on (None: all)
     n_test: int = 100
     seeds: tuple[int, ...] = (0,)
+    ffn_sigma: float = 10.0  # FFN: the paper's sigma 20 on [0, 1] coordinates is 10 on our [-1, 1]
 
     @property
     def rounds(self) -> int:
@@ -74,6 +75,7 @@ BUDGETS = {
         test_steps=10,
         n_train=6,
         n_test=3,
+        ffn_sigma=0.5,
     ),
     # about two hours on 2 CPU cores: 32x32 images, width 64, w0 scaled with the side (200 x 32/178)
     "cpu": Budget(
@@ -87,6 +89,7 @@ BUDGETS = {
         rounds_tested=(4, 7, 10, 13, 15),
         outer_lr=1e-4,
         n_test=24,
+        ffn_sigma=1.8,  # scaled with the side, like w0
     ),
     # the released code's schedule (PAPER.md), for a GPU
     "paper": Budget(
@@ -105,6 +108,8 @@ BUDGETS = {
 METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
 # ours beside the paper's: Algorithm 1 with the codec's layer-normalized, connectivity-aware pruning scores
 VARIANTS = ("meta-sparseinr-ln", "meta-sparseinr-reptile")
+# the paper's appendix B: the Fourier-feature network, its MAML ladder, the dense MAML init and a random init
+FFN_METHODS = ("ffn:meta-sparseinr", "ffn:dense-maml", "ffn:scratch")
 
 
 def narrow_width(cfg: SirenConfig, n_weights: int) -> int:
@@ -306,6 +311,12 @@ class Runner:
                 for lv in variant.levels:
                     if lv.round in b.rounds_tested:
                         self.test(name, seed, lv.round, base, lv.theta, lv.bias, lv.mask)
+            ffn = replace(base, fourier=base.width // 2, sigma=b.ffn_sigma)
+            for lv in self.ladder("ffn-meta-sparseinr", ffn, seed, b.rounds, "magnitude").levels:
+                name = "ffn:dense-maml" if lv.round == 0 else "ffn:meta-sparseinr"
+                self.test(name, seed, lv.round, ffn, lv.theta, lv.bias, lv.mask)
+            theta0, bias0 = siren.init_params(ffn, torch.Generator().manual_seed(seed))
+            self.test("ffn:scratch", seed, 0, ffn, theta0, bias0, torch.ones(ffn.n_weights, dtype=torch.bool))
 
 
 def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
@@ -389,7 +400,8 @@ def run(
         "tests": tests,
         "methods": list(METHODS),
         "variants": list(VARIANTS),
-        "not_run_yet": ["FFN architecture", "section 5.3 (winning tickets on 512x512)"],
+        "ffn_methods": list(FFN_METHODS),
+        "not_run_yet": ["section 5.3 (winning tickets on 512x512)"],
         "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
         "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
         "machine": machine(),
