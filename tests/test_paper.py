@@ -22,7 +22,12 @@ def test_smoke_budget_end_to_end_and_resume(photo_dir, tmp_path):
     assert r.exit_code == 0, r.output
     results = json.loads((out / "results.json").read_text())
     budget = paper.BUDGETS["smoke"]
-    assert set(results) == {"natural", "faces"}
+    assert set(results) == {"natural", "faces", "single-8"}
+    s53 = results.pop("single-8")[f"lr={budget.s53_lr:g}"]
+    assert set(s53) == {"s5.3:imp-rewind", "s5.3:dense-narrow"}
+    assert all(set(v) == {str(r) for r in budget.rounds_tested} for v in s53.values())
+    ticket = s53["s5.3:imp-rewind"]
+    assert ticket["3"]["n_weights"] < ticket["1"]["n_weights"] and len(ticket["1"]["curve"]) == budget.s53_steps + 1
     for test in results.values():
         assert set(test) == {f"lr={lr:g}" for lr in budget.test_lrs}
         for by_method in test.values():

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .. import siren
+from .. import masks, siren
 from .. import weights as ladders
 from ..arch import SirenConfig
 from ..data import ImageSampler, paper_images
@@ -51,6 +51,10 @@ class Budget:
     n_test: int = 100
     seeds: tuple[int, ...] = (0,)
     ffn_sigma: float = 10.0  # FFN: the paper's sigma 20 on [0, 1] coordinates is 10 on our [-1, 1]
+    s53_side: int = 512  # section 5.3: single photos of this side
+    s53_images: int = 3
+    s53_steps: int = 50_000
+    s53_lr: float = 1e-4
 
     @property
     def rounds(self) -> int:
@@ -76,6 +80,10 @@ BUDGETS = {
         n_train=6,
         n_test=3,
         ffn_sigma=0.5,
+        s53_side=8,
+        s53_images=2,
+        s53_steps=10,
+        s53_lr=1e-3,
     ),
     # about two hours on 2 CPU cores: 32x32 images, width 64, w0 scaled with the side (200 x 32/178)
     "cpu": Budget(
@@ -90,6 +98,9 @@ BUDGETS = {
         outer_lr=1e-4,
         n_test=24,
         ffn_sigma=1.8,  # scaled with the side, like w0
+        s53_side=64,  # 512 px and 50k steps are days here: 64 px, 500 steps at lr 1e-3
+        s53_steps=500,
+        s53_lr=1e-3,
     ),
     # the released code's schedule (PAPER.md), for a GPU
     "paper": Budget(
@@ -129,8 +140,10 @@ def test_fit(
     steps: int,
     lr: float,
     prune_at: dict[int, float] | None = None,
-) -> Tensor:
-    """The paper's test-time fit of every image at once; returns per-image PSNR after each step ``[steps+1, N]``.
+    return_weights: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """The paper's test-time fit of every image at once; returns per-image PSNR after each step ``[steps+1, N]``
+    (and, with ``return_weights``, each image's final masked weights ``[N, P]``).
 
     Weights (times the mask) and all biases adapt, each image with its own Adam state. ``prune_at``
     maps a step to a density: there each image's own weights are pruned by magnitude to that
@@ -162,7 +175,30 @@ def test_fit(
         loss.backward()
         opt.step()
         curve.append(psnr())
+    if return_weights:
+        return torch.stack(curve), (w * m).detach()
     return torch.stack(curve)
+
+
+def winning_tickets(
+    cfg: SirenConfig, images: Tensor, steps: int, lr: float, rounds: tuple[int, ...], seed: int
+) -> dict[int, Tensor]:
+    """Section 5.3: per image, train from a random init, prune 20 % of survivors by magnitude, rewind to the
+    init, retrain (iterative magnitude pruning with rewinding); the PSNR curve of each tested round."""
+    theta0, bias0 = siren.init_params(cfg, torch.Generator().manual_seed(seed))
+    theta0, bias0 = theta0.to(images.device), bias0.to(images.device)
+    mask = torch.ones(images.shape[0], cfg.n_weights, dtype=torch.bool, device=images.device)
+    counts = masks.ladder_counts(cfg.n_weights, max(rounds))
+    out = {}
+    for r in range(max(rounds) + 1):
+        curve, w = test_fit(cfg, theta0, bias0, mask, images, steps, lr, return_weights=True)
+        if r in rounds:
+            out[r] = curve
+        if r < max(rounds):
+            scores = torch.where(mask, w.abs(), torch.full_like(w, -1.0))
+            top = scores.topk(counts[r + 1], dim=1).indices
+            mask = torch.zeros_like(mask).scatter_(1, top, True)
+    return out
 
 
 class Runner:
@@ -180,6 +216,10 @@ class Runner:
         self.train, self.held_out = photos[:-n_held], photos[-n_held:]
         # held_out: the ladders' own validation figure (manifest); the test sets are never seen in training
         self.tests = {name: paper_images(d, budget.side, proto, budget.n_test) for name, (d, proto) in tests.items()}
+        natural = [d for d, proto in tests.values() if proto == "imagenette"]
+        self.s53_images = (
+            paper_images(natural[0], budget.s53_side, "imagenette", budget.s53_images) if natural else None
+        )
         self.rows_path = self.out / "rows.jsonl"
         self.rows = (
             [json.loads(line) for line in self.rows_path.read_text().splitlines()] if self.rows_path.exists() else []
@@ -317,6 +357,43 @@ class Runner:
                 self.test(name, seed, lv.round, ffn, lv.theta, lv.bias, lv.mask)
             theta0, bias0 = siren.init_params(ffn, torch.Generator().manual_seed(seed))
             self.test("ffn:scratch", seed, 0, ffn, theta0, bias0, torch.ones(ffn.n_weights, dtype=torch.bool))
+            self.section53(seed)
+
+    def section53(self, seed: int) -> None:
+        """Winning tickets (IMP with rewinding) against Dense-Narrow from scratch, on single larger photos."""
+        b = self.b
+        test = f"single-{b.s53_side}"
+        if self.s53_images is None or self.done(method="s5.3:dense-narrow", seed=seed, round=b.rounds, test=test):
+            return
+        cfg = replace(b.cfg(), tile=b.s53_side, w0=b.w0 * b.s53_side / b.side)
+        images = self.s53_images.to(self.dev)
+        counts = masks.ladder_counts(cfg.n_weights, b.rounds)
+        for r, curve in winning_tickets(cfg, images, b.s53_steps, b.s53_lr, b.rounds_tested, seed).items():
+            self._record_curve("s5.3:imp-rewind", seed, r, test, b.s53_lr, cfg.width, counts[r], curve)
+        for r in b.rounds_tested:
+            narrow = replace(cfg, width=narrow_width(cfg, counts[r]))
+            theta0, bias0 = siren.init_params(narrow, torch.Generator().manual_seed(seed))
+            ones = torch.ones(narrow.n_weights, dtype=torch.bool, device=self.dev)
+            curve = test_fit(narrow, theta0.to(self.dev), bias0.to(self.dev), ones, images, b.s53_steps, b.s53_lr)
+            self._record_curve("s5.3:dense-narrow", seed, r, test, b.s53_lr, narrow.width, narrow.n_weights, curve)
+
+    def _record_curve(self, method, seed, r, test, lr, width, n_weights, curve) -> None:
+        if self.done(method=method, seed=seed, round=r, test=test, lr=lr):
+            return
+        final = curve[-1]
+        self.record(
+            method=method,
+            seed=seed,
+            round=r,
+            test=test,
+            lr=lr,
+            width=width,
+            n_weights=n_weights,
+            psnr=float(final.mean()),
+            psnr_std_images=float(final.std()),
+            curve=[float(c) for c in curve.mean(dim=1)],
+        )
+        self.log(f"{method:<18} r{r:>2} {test} lr {lr:g}: {float(final.mean()):.2f} dB ({n_weights} weights)")
 
 
 def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
@@ -401,7 +478,8 @@ def run(
         "methods": list(METHODS),
         "variants": list(VARIANTS),
         "ffn_methods": list(FFN_METHODS),
-        "not_run_yet": ["section 5.3 (winning tickets on 512x512)"],
+        "section_5.3": f"IMP with rewinding vs Dense-Narrow from scratch on {budget.s53_images} photos of "
+        f"{budget.s53_side}x{budget.s53_side}, {budget.s53_steps} Adam steps at lr {budget.s53_lr:g} per round",
         "protocol": "test fit: fresh Adam, full batch, weights and all biases, 100 steps; "
         "meta-learning: MAML on the surviving weights and the output-bias offset (inrzip.meta), SGD inner loop",
         "machine": machine(),
