@@ -422,29 +422,39 @@ def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
 
 
 def figures(summary: dict, out: Path, budget: Budget) -> None:
-    """Figure 2 (PSNR vs surviving fraction, per test set, each lr) and Figure 3 (PSNR vs step, three best)."""
+    """Figure 2 (PSNR vs surviving fraction, per test set; solid: the higher lr) and Figure 3 (PSNR vs step)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    def title(test: str) -> str:
+        if test.startswith("single-"):
+            side = budget.s53_side
+            return f"section 5.3: {budget.s53_images} photos {side}x{side}, {budget.s53_steps} steps"
+        return f"{test}, {budget.side}x{budget.side}, {budget.test_steps} steps, budget {budget.name}"
+
     tests = list(summary)
-    fig, axes = plt.subplots(1, len(tests), figsize=(6 * len(tests), 4.5), dpi=110, squeeze=False)
+    fig, axes = plt.subplots(1, len(tests), figsize=(6.5 * len(tests), 5), dpi=110, squeeze=False)
     for ax, test in zip(axes[0], tests, strict=True):
-        for lr, style in zip(summary[test], ("--", "-"), strict=False):
-            for k, (method, by_round) in enumerate(summary[test][lr].items()):
+        top = max(summary[test], key=lambda k: float(k.split("=")[1]))
+        methods = list(dict.fromkeys(m for by_method in summary[test].values() for m in by_method))
+        for lr, by_method in summary[test].items():
+            for method, by_round in by_method.items():
                 pts = sorted((v["density"], v["psnr_mean"]) for v in by_round.values())
-                ax.plot(*zip(*pts, strict=True), style, marker="o", ms=3, color=f"C{k}", label=f"{method} ({lr})")
+                color = plt.cm.tab20(methods.index(method) % 20)
+                label = method if lr == top else None
+                ax.plot(*zip(*pts, strict=True), "-" if lr == top else ":", marker="o", ms=3, color=color, label=label)
         ax.set_xscale("log")
         ax.set_xlabel("fraction of weights surviving")
-        ax.set_ylabel(f"PSNR after {budget.test_steps} steps (dB)")
-        ax.set_title(f"{test}, {budget.side}x{budget.side}, budget {budget.name}")
+        ax.set_ylabel(f"PSNR after the fit (dB); solid {top}, dotted lower lr")
+        ax.set_title(title(test), fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     fig.savefig(out / "figure2.png")
     plt.close(fig)
-    fig, axes = plt.subplots(1, len(tests), figsize=(6 * len(tests), 4.5), dpi=110, squeeze=False)
+    fig, axes = plt.subplots(1, len(tests), figsize=(6.5 * len(tests), 4.5), dpi=110, squeeze=False)
     for ax, test in zip(axes[0], tests, strict=True):
         lr = max(summary[test], key=lambda k: float(k.split("=")[1]))
         target = min(budget.rounds_tested, key=lambda r: abs(0.8**r - 0.0352))  # the paper's 3.52 % density
@@ -453,7 +463,7 @@ def figures(summary: dict, out: Path, budget: Budget) -> None:
             ax.plot(summary[test][lr][method][str(target)]["curve"], label=method)
         ax.set_xlabel("Adam step")
         ax.set_ylabel("PSNR (dB)")
-        ax.set_title(f"{test}, density {0.8**target:.2%}, {lr}")
+        ax.set_title(f"{title(test)}; density {0.8**target:.2%}, {lr}", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
