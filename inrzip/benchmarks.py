@@ -11,6 +11,7 @@ import json
 import math
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -89,7 +90,7 @@ def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[di
         rows.append({"variant": name, "seconds": seconds})
     seconds, _ = timed(lambda: codec.decode(enc.data, device=dev.type), dev)
     rows.append({"variant": "decode() in-process (parse + render)", "seconds": seconds})
-    with _tmpdir() as d:
+    with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "x.inrz"
         src.write_bytes(enc.data)
         t0 = time.perf_counter()
@@ -105,12 +106,6 @@ def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[di
             }
         )
     return rows
-
-
-def _tmpdir():
-    import tempfile
-
-    return tempfile.TemporaryDirectory()
 
 
 def large(width: int, height: int, steps: int, device: str, image: str | None) -> dict:

@@ -101,14 +101,14 @@ def numpy_network(ladder: shipped.Ladder, level: shipped.Level) -> Evaluate:
     cfg = plan.cfg
     mask = level.mask[plan.weight_index]
     index = np.flatnonzero(mask)
-    theta_bias = level.bias[plan.bias_index].astype(np.float32)
+    shared_bias = level.bias[plan.bias_index].astype(np.float32)
     n_out = cfg.out_features
 
     def evaluate(values: np.ndarray, coords: np.ndarray) -> np.ndarray:
         batch = values.shape[0]
         weights = np.zeros((batch, plan.weight_index.size), np.float32)
         weights[:, index] = values[:, plan.keep]
-        bias = np.broadcast_to(theta_bias, (batch, theta_bias.size)).copy()
+        bias = np.broadcast_to(shared_bias, (batch, shared_bias.size)).copy()
         bias[:, -n_out:] += values[:, -n_out:]
         return forward(cfg, weights, bias, coords)
 

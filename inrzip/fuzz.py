@@ -104,19 +104,26 @@ def _edit_header(data: bytes, **changes) -> bytes:
     return container.PREFIX.pack(container.MAGIC, container.VERSION, len(head)) + head + data[start:]
 
 
-def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
-    """(kind, description, file bytes, extra CLI args) for every bad input the robustness issue lists."""
+def huge_png_header(width: int, height: int) -> bytes:
+    """A valid 1x1 PNG whose IHDR (checksum fixed) claims ``width x height``: a decompression-bomb probe."""
     import struct
     import zlib
 
+    from PIL import Image
+
+    data = bytearray(_png(Image.new("RGB", (1, 1))))
+    ihdr = struct.pack(">II", width, height) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
+    """(kind, description, file bytes, extra CLI args) for every bad input the robustness issue lists."""
     import zstandard
     from PIL import Image
 
     head_end = container.PREFIX.size + container.PREFIX.unpack_from(good)[2]
-    huge = bytearray(_png(Image.new("RGB", (1, 1))))
-    ihdr = struct.pack(">II", 30000, 30000) + bytes(huge[24:29])
-    huge[16:29] = ihdr
-    huge[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
     flipped = bytearray(good)
     flipped[-5] ^= 0x10
     return [
@@ -140,7 +147,7 @@ def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
         ("image", "not an image", b"hello, world", []),
         ("image", "zero-byte file", b"", []),
         ("image", "truncated PNG", _png(Image.new("RGB", (64, 64)))[:-20], []),
-        ("image", "PNG header claiming 30000x30000", bytes(huge), []),
+        ("image", "PNG header claiming 30000x30000", huge_png_header(30000, 30000), []),
         ("image", "missing input file", b"", ["--missing"]),
         ("exists", "output exists, no --force", good, []),
     ]

@@ -1,12 +1,11 @@
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from inrzip.errors import InrzipError
+from inrzip.fuzz import huge_png_header
 from inrzip.images import load_image
 
 
@@ -80,15 +79,6 @@ def test_not_an_image(data, msg):
 def test_missing_file(tmp_path):
     with pytest.raises(InrzipError, match="cannot read"):
         load_image(tmp_path / "nope.png")
-
-
-def huge_png_header(w: int, h: int) -> bytes:
-    """A PNG whose IHDR claims w x h (the pixel data is a tiny stub)."""
-    data = bytearray(save(Image.new("RGB", (1, 1))))
-    ihdr = struct.pack(">II", w, h) + bytes(data[24:29])
-    data[16:29] = ihdr
-    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-    return bytes(data)
 
 
 def test_decompression_bomb_refused():

@@ -396,7 +396,7 @@ class Runner:
         self.log(f"{method:<18} r{r:>2} {test} lr {lr:g}: {float(final.mean()):.2f} dB ({n_weights} weights)")
 
 
-def summarize(budget: Budget, rows: list[dict], dense_count: int) -> dict:
+def summarize(rows: list[dict]) -> dict:
     """Mean and std over seeds of each (test set, lr, method, round)."""
     table: dict = {}
     for r in rows:
@@ -480,7 +480,7 @@ def run(
     t0 = time.monotonic()
     runner = Runner(budget, train_dir, tests, out, log, device)
     runner.run()
-    summary = summarize(budget, runner.rows, budget.cfg().n_weights)
+    summary = summarize(runner.rows)
     settings = {
         "budget": asdict(budget),
         "train": train_dir,
