@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import codec, images
+from . import basis, codec, images
 from . import weights as shipped
 from .data import list_images
 from .machine import machine
@@ -140,11 +140,11 @@ def run(
     data_dir: str | None,
     qualities: list[int] | None,
     steps: int = 100,
-    lr: float = codec.DEFAULT_LR,
+    lr: float | None = None,
     device: str = "auto",
     limit: int | None = None,
     init: str = shipped.DEFAULT_INIT,
-    codec_names: tuple[str, ...] = ("q16", "fp16"),
+    codec_names: tuple[str, ...] | None = None,
     bits: float | None = None,
     anchors: tuple[str, ...] = ("jpeg", "webp", "avif"),
     targets: tuple[float, ...] = (),
@@ -156,24 +156,39 @@ def run(
     for each ``targets`` bpp, a q16 encode by rate control (``--bpp``: how near it lands).
     """
     ladder = shipped.load(init)
+    shared_body = isinstance(ladder, basis.BasisLadder)
+    if shared_body:  # one fit per image serves every level; the codec is ANS
+        codec_names = ("ans",)
+        qualities = qualities or list(range(1, len(ladder.qualities) + 1))
+        lr = lr or codec.HEAD_LR
+    else:
+        codec_names = tuple(n for n in (codec_names or ("q16", "fp16")) if n != "ans") or ("q16",)
+        qualities = qualities or default_qualities(ladder, codec_names[0])
+        lr = lr or codec.DEFAULT_LR
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
-    qualities = qualities or default_qualities(ladder, codec_names[0])
     dev = codec.pick_device(device)
     rows, curve_rows, target_rows = [], [], []
     tile = ladder.cfg.tile
     for path in paths:
         rgb, _ = images.load_image(path)
         h, w, _ = rgb.shape
+        if shared_body:
+            t0 = time.perf_counter()
+            coef = codec.fit_basis([rgb], ladder, steps, lr, dev)[0]
+            shared_fit_s = time.perf_counter() - t0
         for q in qualities:
-            level = ladder.level(q)
             torch.manual_seed(0)
             t0 = time.perf_counter()
-            values = codec.fit_image(rgb, ladder, level, steps, lr, dev)
-            fit_s = time.perf_counter() - t0
+            if not shared_body:
+                values = codec.fit_image(rgb, ladder, ladder.level(q), steps, lr, dev)
+            fit_s = shared_fit_s if shared_body else time.perf_counter() - t0
             for name in codec_names:
                 t0 = time.perf_counter()
-                data = codec.pack(ladder, level, values, w, h, name, bits)
+                if shared_body:
+                    data = codec.pack_basis(ladder, ladder.s_for(q), coef, w, h)
+                else:
+                    data = codec.pack(ladder, ladder.level(q), values, w, h, name, bits)
                 enc_s = fit_s + time.perf_counter() - t0
                 t0 = time.perf_counter()
                 recon = codec.decode(data, device=device)
@@ -204,7 +219,9 @@ def run(
                     + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
                 )
         for target in targets:
-            enc = codec.encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=init, codec="q16")
+            enc = codec.encode(
+                rgb, bpp=target, steps=steps, lr=lr, device=device, init=init, codec=None if shared_body else "q16"
+            )
             target_rows.append(
                 {
                     "image": path.name,
@@ -229,7 +246,9 @@ def run(
                 {
                     "codec": name,
                     "quality": q,
-                    "n_weights": ladder.level(q).n_weights,
+                    "n_weights": (
+                        int(basis.mask(ladder, ladder.s_for(q)).sum()) if shared_body else ladder.level(q).n_weights
+                    ),
                     **{k: float(np.mean([r[k] for r in sel])) for k in keys},
                 }
             )
@@ -265,7 +284,7 @@ def run(
         "init_id": ladder.id,
         "steps": steps,
         "lr": lr,
-        "bits": bits if bits is not None else codec.DEFAULT_BITS,
+        "bits": None if shared_body else (bits if bits is not None else codec.DEFAULT_BITS),
         "anchors": list(anchors),
         "machine": machine(),
         "rows": rows,
@@ -305,7 +324,8 @@ def format_table(report: dict) -> str:
     anchors = report["anchors"]
     lines = [
         f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
-        f"{report['steps']} steps, lr {report['lr']:g}, q16 at {report['bits']:g} bits",
+        f"{report['steps']} steps, lr {report['lr']:g}"
+        + ("" if report["bits"] is None else f", q16 at {report['bits']:g} bits"),
         f"machine: {report['machine']}",
         f"{'codec':>5} {'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'border':>7} {'inner':>7} "
         f"{'enc s':>6} {'dec s':>6} | "

@@ -68,19 +68,20 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", help="Output file ('-' for stdout). Default: beside the input, .inrz.")
-@click.option("-q", "--quality", type=int, help="Ladder level (1 = smallest file). Default: the level nearest 1 bpp.")
-@click.option("--bpp", type=float, help="Pick the level whose rate lands nearest this many bits per pixel.")
+@click.option("-q", "--quality", type=int, help="Ladder level (1 = smallest file). Default: the middle level.")
+@click.option("--bpp", type=float, help="Aim the file at this many bits per pixel (rate control).")
 @click.option("--steps", default=100, show_default=True, help="Adam steps per tile.")
-@click.option("--lr", default=3e-3, show_default=True, help="Adam learning rate of the fit.")
+@click.option("--lr", type=float, help="Adam learning rate of the fit (default: the init's, 0.5 or 3e-3).")
 @device_option
 @click.option("--seed", default=0, show_default=True)
 @click.option("--init", "init", default=None, help="Initialization name or .npz path (default: the shipped one).")
 @click.option(
     "--codec",
     "codec_name",
-    type=click.Choice(["fp16", "q16"]),
-    help="fp16: half-float weights (the paper's format, the default); q16: quantised deltas from the init "
-    "(the default with --bpp, which it hits within a few percent).",
+    type=click.Choice(["fp16", "q16", "ans"]),
+    help="ans: ANS-coded coefficients (shared-body inits such as the default). For per-tile SIREN inits "
+    "(--init siren-t16-w64): fp16 half-float weights (the paper's format, their default) or q16 quantised "
+    "deltas from the init (their default with --bpp).",
 )
 @click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 5, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
@@ -95,7 +96,8 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
 
     if quality is not None and bpp is not None:
         raise InrzipError("give --quality or --bpp, not both")
-    codec_name = codec_name or ("q16" if bpp is not None else "fp16")
+    if codec_name is None and bpp is not None and not _is_shared_body(init):
+        codec_name = "q16"
     sources: list[str] = []
     for src in inputs:
         if src != "-" and Path(src).is_dir():
@@ -157,6 +159,17 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
             )
     if failed:
         raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
+
+
+def _is_shared_body(init: str | None) -> bool:
+    """Whether the init (default: the shipped one) is a shared-body ladder; unknown names are left to the codec."""
+    from . import basis
+    from . import weights as shipped
+
+    try:
+        return isinstance(shipped.load(init or shipped.DEFAULT_INIT), basis.BasisLadder)
+    except (FileNotFoundError, ValueError):
+        return True
 
 
 BATCH_PIXELS = 1 << 26  # images held at once by one batched encode (~200 MB of uint8 RGB)
@@ -305,12 +318,16 @@ def demo(out_dir, device, force) -> None:
     "-q", "--quality", "qualities", type=int, multiple=True, help="Levels to run (default: those spanning ~0.2-2 bpp)."
 )
 @click.option("--steps", default=100, show_default=True)
-@click.option("--lr", default=3e-3, show_default=True)
+@click.option("--lr", type=float, help="Adam lr of the fit (default: the init's).")
 @device_option
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write CompressAI-style results JSON.")
 @click.option("--limit", type=int, help="Only the first N images.")
 @click.option(
-    "--codec", "codecs", type=click.Choice(["fp16", "q16"]), multiple=True, help="Codecs (default q16, fp16)."
+    "--codec",
+    "codecs",
+    type=click.Choice(["fp16", "q16"]),
+    multiple=True,
+    help="Codecs of a per-tile SIREN init (default q16, fp16); shared-body inits use ans.",
 )
 @click.option("--bits", type=float, help="q16 resolution (default 5).")
 @click.option("--bpp", "targets", type=float, multiple=True, help="Also encode at this rate by rate control (q16).")
@@ -335,7 +352,7 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
         lr=lr,
         device=device,
         limit=limit,
-        codec_names=tuple(codecs) or ("q16", "fp16"),
+        codec_names=tuple(codecs) or None,
         bits=bits,
         anchors=tuple(anchors) or ("jpeg", "webp", "avif"),
         targets=tuple(targets),
@@ -472,6 +489,44 @@ def train(
             dist.destroy_process_group()
     if rank == 0:
         click.echo(f"wrote {path}")
+
+
+@main.command("train-basis")
+@click.option(
+    "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file, e.g. weights/NAME.npz.")
+@click.option("--width", default=192, show_default=True)
+@click.option("--depth", default=1, show_default=True, help="Hidden width->width sine layers of the body.")
+@click.option("--tile", default=16, show_default=True)
+@click.option("--w0", default=10.0, show_default=True)
+@click.option("--steps", default=3000, show_default=True, help="Outer (body) steps.")
+@click.option("--tiles", "n_tiles", default=100_000, show_default=True, help="Training tiles drawn.")
+@click.option("--seed", default=0, show_default=True)
+def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed) -> None:
+    """Meta-train a shared-body initialization (ANIL with the head solved exactly; the default init)."""
+    import sys
+
+    from . import anil
+    from .arch import SirenConfig
+
+    if not str(out).endswith(".npz"):
+        raise InrzipError("--out must end in .npz")
+    cfg = SirenConfig(width=width, depth=depth, w0=w0, tile=tile)
+    try:
+        anil.train(
+            train_dir,
+            Path(out),
+            cfg,
+            steps=steps,
+            n_tiles=n_tiles,
+            seed=seed,
+            command="inrzip " + " ".join(sys.argv[1:]),
+            log=lambda m: click.echo(m, err=True),
+        )
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    click.echo(f"wrote {out}")
 
 
 @main.command()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import container, decoder, masks, quant, siren, tiles
+from . import basis, container, decoder, entropy, masks, quant, siren, tiles
 from . import fit as fitting
 from . import weights as shipped
 from .container import Header
@@ -19,6 +19,7 @@ from .errors import InrzipError
 
 DEFAULT_STEPS = 100
 DEFAULT_LR = 3e-3  # measured on val against 1e-4 (code), 1e-3 (paper), 1e-2: see README
+HEAD_LR = 0.5  # shared-body ladders: Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, README)
 ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
 DEFAULT_BITS = 5.0  # q16 resolution when neither --bits nor --bpp is given: the knee of val's RD hull (README)
 # what a value costs after zstd (measured on val photos, level 9): aims --bpp at a level before fitting
@@ -107,14 +108,35 @@ def fit_tiles(
     gets the same values alone or in a crowd; the crowd just keeps the batches full.
     """
     cfg = ladder.cfg
-    chunk = chunk or default_chunk(dev)
     net = _network(ladder, level, compact, dev)
     coords = siren.tile_grid(cfg.tile).to(dev)
     start_values = torch.from_numpy(init_values(ladder, level)).to(dev)
-    counts = [math.prod(tiles.grid_shape(*rgb.shape[:2], cfg.tile)) for rgb in images]
+
+    def fit_chunk(target: torch.Tensor, weight: torch.Tensor, report) -> np.ndarray:
+        values = fitting.fit(
+            net.cfg, net.theta, net.bias, net.mask, coords, target, steps=steps, lr=lr, weight=weight, on_step=report
+        )
+        return (net.expand(values, start_values) if compact else values).cpu().numpy()
+
+    return _fit_chunks(images, cfg.tile, level.n_values, fit_chunk, dev, chunk, steps, on_step)
+
+
+def _fit_chunks(
+    images: list[np.ndarray],
+    tile: int,
+    n_values: int,
+    fit_chunk: Callable,
+    dev: torch.device,
+    chunk: int | None,
+    steps: int,
+    on_step: Callable[[int, int], None] | None,
+) -> list[np.ndarray]:
+    """Run ``fit_chunk(target, weight, report) -> [b, n_values]`` over the tiles of all images, a chunk at a time."""
+    chunk = chunk or default_chunk(dev)
+    counts = [math.prod(tiles.grid_shape(*rgb.shape[:2], tile)) for rgb in images]
     owner = np.repeat(np.arange(len(images)), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    outs = [np.empty((n, level.n_values), np.float32) for n in counts]
+    outs = [np.empty((n, n_values), np.float32) for n in counts]
     total = int(sum(counts))
     n_chunks = math.ceil(total / chunk)
     for k, start in enumerate(range(0, total, chunk)):
@@ -122,14 +144,11 @@ def fit_tiles(
         parts = []
         for i in np.unique(owner[start:stop]):  # the slice of each image inside this chunk
             a, b = max(start, first[i]) - first[i], min(stop, first[i] + counts[i]) - first[i]
-            parts.append((i, a, b, *tiles.extract(images[i], cfg.tile, a, b)))
+            parts.append((i, a, b, *tiles.extract(images[i], tile, a, b)))
         target = torch.from_numpy(np.concatenate([p[3] for p in parts])).to(dev)
         weight = torch.from_numpy(np.concatenate([p[4] for p in parts])).to(dev)
         report = None if on_step is None else (lambda s, _loss, k=k: on_step(k * steps + s + 1, n_chunks * steps))
-        values = fitting.fit(
-            net.cfg, net.theta, net.bias, net.mask, coords, target, steps=steps, lr=lr, weight=weight, on_step=report
-        )
-        values = (net.expand(values, start_values) if compact else values).cpu().numpy()
+        values = fit_chunk(target, weight, report)
         row = 0
         for i, a, b, *_ in parts:
             outs[i][a:b] = values[row : row + b - a]
@@ -167,11 +186,11 @@ def encode_batch(
     quality: int | None = None,
     bpp: float | None = None,
     steps: int = DEFAULT_STEPS,
-    lr: float = DEFAULT_LR,
+    lr: float | None = None,
     device: str = "auto",
     seed: int = 0,
     init: str = shipped.DEFAULT_INIT,
-    codec: str = "fp16",
+    codec: str | None = None,
     bits: float | None = None,
     chunk: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
@@ -188,16 +207,26 @@ def encode_batch(
             raise InrzipError("encode expects an [H, W, 3] uint8 image")
     if steps < 0:
         raise InrzipError("--steps must be >= 0")
-    if not lr > 0:
+    if lr is not None and not lr > 0:
         raise InrzipError("--lr must be positive")
-    if codec not in container.CODECS:
+    if codec is not None and codec not in container.CODECS:
         raise InrzipError(f"unknown codec {codec!r} ({', '.join(container.CODECS)})")
     if bits is not None and not 1 <= bits <= 14:
         raise InrzipError("--bits must be between 1 and 14")
+    if bpp is not None and not bpp > 0:
+        raise InrzipError("--bpp must be positive")
     try:
         ladder = shipped.load(init)
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
+    if isinstance(ladder, basis.BasisLadder):
+        if codec not in (None, "ans") or bits is not None:
+            raise InrzipError(f"{ladder.name} stores ANS-coded coefficients: --codec fp16/q16 and --bits do not apply")
+        return _encode_basis(images, ladder, quality, bpp, steps, lr or HEAD_LR, device, seed, chunk, on_step, t0)
+    if codec == "ans":
+        raise InrzipError(f"--codec ans needs a shared-body initialization, and {ladder.name} is not one")
+    codec = codec or "fp16"
+    lr = lr or DEFAULT_LR
     levels = []
     for rgb in images:
         h, w, _ = rgb.shape
@@ -234,6 +263,110 @@ def encode_batch(
         recon = decode(data, device=device)
         results.append(Encoded(data, header, psnr_uint8(rgb, recon), seconds))
     return results
+
+
+def _encode_basis(
+    images: list[np.ndarray],
+    ladder: basis.BasisLadder,
+    quality: int | None,
+    bpp: float | None,
+    steps: int,
+    lr: float,
+    device: str,
+    seed: int,
+    chunk: int | None,
+    on_step: Callable[[int, int], None] | None,
+    t0: float,
+) -> list[Encoded]:
+    """Shared-body ladders: fit every tile's coefficients in one batched run, then quantise and code each image.
+
+    One fit serves every step index (the functions are orthonormal), so ``--bpp`` only re-packs.
+    """
+    if quality is not None:
+        try:
+            ladder.s_for(quality)
+        except ValueError as e:
+            raise InrzipError(str(e)) from None
+    torch.manual_seed(seed)
+    coefs = fit_basis(images, ladder, steps, lr, pick_device(device), chunk, on_step)
+    total = sum(c.shape[0] for c in coefs)
+    fit_seconds = time.perf_counter() - t0
+    results = []
+    for rgb, coef in zip(images, coefs, strict=True):
+        h, w, _ = rgb.shape
+        if quality is not None:
+            data = pack_basis(ladder, ladder.s_for(quality), coef, w, h)
+        elif bpp is not None:
+            data = _basis_rate_control(ladder, coef, w, h, bpp * w * h / 8)
+        else:
+            data = pack_basis(ladder, ladder.s_for(default_quality(ladder)), coef, w, h)
+        header, _ = container.read_header(data)
+        recon = decoder.decode(data)
+        results.append(Encoded(data, header, psnr_uint8(rgb, recon), fit_seconds * coef.shape[0] / max(total, 1)))
+    return results
+
+
+def fit_basis(
+    images: list[np.ndarray],
+    ladder: basis.BasisLadder,
+    steps: int = DEFAULT_STEPS,
+    lr: float = HEAD_LR,
+    dev: torch.device | None = None,
+    chunk: int | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+) -> list[np.ndarray]:
+    """Every tile's fitted coefficients ``[tiles, 3, K]`` per image, one batched run (:func:`fitting.fit_head`)."""
+    dev = dev or torch.device("cpu")
+    coords = siren.tile_grid(ladder.cfg.tile).numpy()
+    phi = torch.from_numpy(basis.functions(ladder, coords)).to(dev)
+    rms = torch.from_numpy(ladder.rms).to(dev)
+    mean = torch.from_numpy(ladder.colour_mean).to(dev)
+    colour = torch.from_numpy(ladder.colour).to(dev)
+
+    def fit_chunk(target: torch.Tensor, weight: torch.Tensor, report) -> np.ndarray:
+        coef = fitting.fit_head(phi, rms, (target - mean) @ colour, steps, lr, weight, report)
+        return coef.reshape(coef.shape[0], -1).cpu().numpy()
+
+    coefs = _fit_chunks(images, ladder.cfg.tile, 3 * ladder.k, fit_chunk, dev, chunk, steps, on_step)
+    return [c.reshape(-1, 3, ladder.k) for c in coefs]
+
+
+def pack_basis(ladder: basis.BasisLadder, s: int, coef: np.ndarray, width: int, height: int) -> bytes:
+    """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at step index ``s``."""
+    keep = basis.mask(ladder, s)
+    q = basis.deadzone_quantize(coef[:, keep], s, ladder.deadzone)
+    raw = entropy.encode(q, basis.classes(ladder, s), ladder.pmf, basis.RMAX)
+    fields = dict(
+        init=ladder.id,
+        quality=s,
+        width=width,
+        height=height,
+        tile=ladder.cfg.tile,
+        codec="ans",
+        values=int(keep.sum()),
+        tiles=coef.shape[0],
+    )
+    return container.write(fields, raw)
+
+
+def _basis_rate_control(ladder: basis.BasisLadder, coef: np.ndarray, w: int, h: int, target_bytes: float) -> bytes:
+    """Bisect the step index (16 per octave) for the file nearest ``target_bytes``; size grows with the index."""
+    lo, hi = basis.S_RANGE
+    cache: dict[int, bytes] = {}
+
+    def packed(s: int) -> bytes:
+        if s not in cache:
+            cache[s] = pack_basis(ladder, s, coef, w, h)
+        return cache[s]
+
+    while lo < hi:  # the largest index whose file fits, or the smallest index
+        mid = (lo + hi + 1) // 2
+        if len(packed(mid)) <= target_bytes:
+            lo = mid
+        else:
+            hi = mid - 1
+    options = [packed(lo)] + ([packed(lo + 1)] if lo < basis.S_RANGE[1] else [])
+    return min(options, key=lambda d: abs(len(d) - target_bytes))
 
 
 def _n_tiles(rgb: np.ndarray, ladder: shipped.Ladder) -> int:
@@ -284,8 +417,10 @@ def _rate_control(fields: dict, values: np.ndarray, v0: np.ndarray, target_bytes
     return best
 
 
-def default_quality(ladder: shipped.Ladder, codec: str = "fp16") -> int:
-    """The level nearest 1 bpp on the tile grid: a sensible middle of the ladder."""
+def default_quality(ladder: shipped.Ladder | basis.BasisLadder, codec: str = "fp16") -> int:
+    """The level nearest 1 bpp on the tile grid (shared-body ladders: the middle level, ~1 bpp on Kodak)."""
+    if isinstance(ladder, basis.BasisLadder):
+        return (len(ladder.qualities) + 1) // 2
     return quality_for_bpp(ladder, 1.0, ladder.cfg.tile * 64, ladder.cfg.tile * 64, codec)
 
 
@@ -296,7 +431,8 @@ def decode(data: bytes, size: str | None = None, device: str = "auto", chunk: in
     """
     job = decoder.prepare(data, size)
     dev = pick_device(device)
-    evaluate = None if dev.type == "cpu" else torch_network(job.ladder, job.level, dev)
+    shared_body = isinstance(job.ladder, basis.BasisLadder)  # its render is a few small matmuls: numpy
+    evaluate = None if dev.type == "cpu" or shared_body else torch_network(job.ladder, job.level, dev)
     return decoder.finish(job, decoder.render(job, evaluate, chunk))
 
 

@@ -25,7 +25,8 @@ PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
 MAX_SIDE = 1 << 16  # largest width/height a file may claim
 MAX_PAYLOAD = 1 << 30  # refuse to inflate more than 1 GiB, whatever the header says
-CODECS = ("fp16", "q16")  # raw half floats | quantised deltas from the init (int16 + per-value step)
+# raw half floats | quantised deltas from the init (int16 + per-value step) | ANS-coded coefficients
+CODECS = ("fp16", "q16", "ans")
 ZSTD_LEVEL = 19
 
 
@@ -34,11 +35,11 @@ class Header:
     """What a decoder needs besides the shipped init: which init, which level, the image and its tiling."""
 
     init: str  # content id of the initialization file (16 hex digits)
-    quality: int  # ladder level, 1 = fewest weights
+    quality: int  # ladder level, 1 = fewest weights; for "ans", the quantiser's step index
     width: int
     height: int
     tile: int
-    codec: str  # "fp16" or "q16"
+    codec: str  # "fp16", "q16" or "ans"
     values: int  # surviving weights per tile (must equal the level's mask count)
     tiles: int  # number of tiles (ceil(h/tile) * ceil(w/tile))
     raw: int  # payload bytes after zstd
@@ -66,7 +67,10 @@ class Header:
         expect = -(-self.width // self.tile) * -(-self.height // self.tile)
         if self.tiles != expect:
             raise bad(f"{self.tiles} tiles for a {self.width}x{self.height} image in {self.tile}-pixel tiles")
-        if self.raw != payload_size(self.codec, self.tiles, self.values) or self.raw > MAX_PAYLOAD:
+        if self.codec == "ans":
+            if self.raw % 4 or not 4 <= self.raw <= ans_bound(self.tiles, self.values) or self.raw > MAX_PAYLOAD:
+                raise bad("coded payload size out of range for tiles x values")
+        elif self.raw != payload_size(self.codec, self.tiles, self.values) or self.raw > MAX_PAYLOAD:
             raise bad("payload size does not match tiles x values")
         if not 0 <= self.crc < 1 << 32:
             raise bad("checksum field")
@@ -83,6 +87,11 @@ class Quantized:
 def payload_size(codec: str, tiles: int, values: int) -> int:
     """Bytes of the payload after zstd, from the header's counts alone."""
     return tiles * values * 2 + (values * 4 if codec == "q16" else 0)
+
+
+def ans_bound(tiles: int, values: int) -> int:
+    """Most bytes an ANS payload may hold: 64 bits per symbol is already far past any model's worst case."""
+    return tiles * values * 8 + 64
 
 
 def _planes(a: np.ndarray) -> bytes:
@@ -103,8 +112,10 @@ def _unplanes(raw: bytes, tiles: int, values: int, dtype: str) -> np.ndarray:
     return planes.reshape(-1).view(dtype).reshape(values, tiles).T
 
 
-def pack_values(values: np.ndarray | Quantized) -> bytes:
-    """fp16: ``[tiles, values]`` floats as half floats. q16: steps (f32) then zigzag int16 deltas."""
+def pack_values(values: np.ndarray | Quantized | bytes) -> bytes:
+    """fp16: ``[tiles, values]`` floats as half floats. q16: steps (f32) then zigzag int16 deltas. ans: as coded."""
+    if isinstance(values, bytes):
+        return values
     if isinstance(values, Quantized):
         q = values.q.astype(np.int32)
         zigzag = ((q << 1) ^ (q >> 31)).astype("<u2")  # small |q| -> small codes, sign in the low bit
@@ -112,8 +123,10 @@ def pack_values(values: np.ndarray | Quantized) -> bytes:
     return _planes(values.astype("<f2"))
 
 
-def unpack_values(raw: bytes, codec: str, tiles: int, values: int) -> np.ndarray | Quantized:
-    """Inverse of :func:`pack_values`: float32 ``[tiles, values]`` or a :class:`Quantized`."""
+def unpack_values(raw: bytes, codec: str, tiles: int, values: int) -> np.ndarray | Quantized | bytes:
+    """Inverse of :func:`pack_values`: float32 ``[tiles, values]``, a :class:`Quantized`, or the coded bytes."""
+    if codec == "ans":
+        return raw
     if codec == "q16":
         step = np.frombuffer(raw, "<f4", count=values).astype(np.float32)
         z = _unplanes(raw[values * 4 :], tiles, values, "<u2").astype(np.int32)
@@ -128,7 +141,7 @@ def checksum(header: Header, raw: bytes) -> int:
     return zlib.crc32(raw, zlib.crc32(msgpack.packb(fields)))
 
 
-def write(header_fields: dict, values: np.ndarray | Quantized) -> bytes:
+def write(header_fields: dict, values: np.ndarray | Quantized | bytes) -> bytes:
     """Serialise a header (without raw/crc, which are computed here) and the per-tile values."""
     raw = pack_values(values)
     header = Header(**header_fields, raw=len(raw), crc=0)
@@ -193,7 +206,7 @@ def _inflate(payload: bytes, expect: int) -> bytes:
     return bytes(out)
 
 
-def read(data: bytes) -> tuple[Header, np.ndarray | Quantized]:
+def read(data: bytes) -> tuple[Header, np.ndarray | Quantized | bytes]:
     """Parse a whole file: validated header and its values (see :func:`unpack_values`)."""
     header, offset = read_header(data)
     raw = _inflate(data[offset:], header.raw)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from . import arch, container, quant, tiles
+from . import arch, basis, container, entropy, quant, tiles
 from . import weights as shipped
 from .container import Header
 from .errors import InrzipError
@@ -31,9 +31,9 @@ class Job:
     """A parsed file and what to render: the networks' values, the render grid and the output size."""
 
     header: Header
-    ladder: shipped.Ladder
-    level: shipped.Level
-    values: np.ndarray  # [tiles, K + 3] float32
+    ladder: shipped.Ladder | basis.BasisLadder
+    level: shipped.Level | int  # a shared-body ladder's level is its step index
+    values: np.ndarray  # [tiles, K + 3] float32 (shared-body ladders: the stored coefficients, dequantised)
     out_w: int
     out_h: int
     render_w: int  # the grid the networks are evaluated on: the output, or the source size for downscales
@@ -77,6 +77,10 @@ def prepare(data: bytes, size: str | None = None) -> Job:
         ladder = shipped.find_by_id(header.init)
     except LookupError as e:
         raise InrzipError(str(e)) from None
+    if isinstance(ladder, basis.BasisLadder):
+        return _prepare_basis(header, ladder, values, size)
+    if header.codec == "ans":
+        raise InrzipError(f"corrupt .inrz header: codec ans needs a shared-body initialization, not {ladder.name}")
     try:
         level = ladder.level(header.quality)
     except ValueError:
@@ -88,15 +92,36 @@ def prepare(data: bytes, size: str | None = None) -> Job:
     if isinstance(values, container.Quantized):
         values = quant.dequantize(values, init_values(ladder, level))
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+    return Job(header, ladder, level, values, *_plan(header, size))
+
+
+def _plan(header: Header, size: str | None) -> tuple[int, int, int, int]:
+    """Output and render sizes: upscales render the finer grid, downscales render the source size."""
     out_w, out_h = parse_size(size, header.width, header.height)
     render_w, render_h = max(out_w, header.width), max(out_h, header.height)
     if render_w * render_h > MAX_OUTPUT_PIXELS:
         raise InrzipError(f"rendering {render_w}x{render_h} is over the {MAX_OUTPUT_PIXELS:,}-pixel limit")
-    return Job(header, ladder, level, values, out_w, out_h, render_w, render_h)
+    return out_w, out_h, render_w, render_h
 
 
-def numpy_network(ladder: shipped.Ladder, level: shipped.Level) -> Evaluate:
+def _prepare_basis(header: Header, ladder: basis.BasisLadder, raw, size: str | None) -> Job:
+    """A shared-body file: entropy-decode the step indices' coefficients and dequantise them."""
+    s = header.quality
+    if header.codec != "ans":
+        raise InrzipError(f"corrupt .inrz header: {ladder.name} files use codec ans, not {header.codec}")
+    if not basis.S_RANGE[0] <= s <= basis.S_RANGE[1]:
+        raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
+    if header.tile != ladder.cfg.tile or header.values != int(basis.mask(ladder, s).sum()):
+        raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
+    q = entropy.decode(raw, header.tiles, basis.classes(ladder, s), ladder.pmf, basis.RMAX)
+    values = (q * np.float32(basis.step(s))).astype(np.float32)
+    return Job(header, ladder, s, values, *_plan(header, size))
+
+
+def numpy_network(ladder: shipped.Ladder | basis.BasisLadder, level: shipped.Level | int) -> Evaluate:
     """The level's networks, compacted to their live units, evaluated with numpy (float32)."""
+    if isinstance(ladder, basis.BasisLadder):
+        return lambda values, coords: basis.evaluate(ladder, basis.expand(ladder, level, values), coords)
     plan = arch.compaction(ladder.cfg, level.mask)
     cfg = plan.cfg
     mask = level.mask[plan.weight_index]

@@ -19,13 +19,13 @@ from .errors import InrzipError
 
 
 def seed_file() -> bytes:
-    """A real file for the shipped init: a small photo-like image at the lowest level, q16 and fp16 alike."""
+    """A real file for the shipped default init (ANS-coded coefficients): a small photo-like image."""
     from . import weights as shipped
 
     ladder = shipped.load()
     y, x = np.mgrid[0:40, 0:56]
     rgb = (127 + 100 * np.sin(np.stack([x / 7, y / 5, (x + y) / 9], -1))).astype(np.uint8)
-    return codec.encode(rgb, quality=1, steps=3, init=str(shipped.resolve(ladder.name)), codec="q16").data
+    return codec.encode(rgb, quality=1, steps=3, init=str(shipped.resolve(ladder.name))).data
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:

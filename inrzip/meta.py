@@ -6,7 +6,6 @@ Each pruning round's re-meta-learned init is one quality level. State is checkpo
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,12 +17,11 @@ from torch import Tensor
 from torch.nn.parallel import DistributedDataParallel
 
 from . import fit as fitting
-from . import masks, siren
+from . import manifest, masks, siren
 from .data import CropSampler, fixed_tiles
-from .machine import machine
 from .progress import Progress
 from .siren import SirenConfig
-from .weights import file_id, save
+from .weights import save
 
 
 @dataclass
@@ -309,27 +307,16 @@ def save_ladder(
     path = out.with_suffix(".npz")
     ordered = sorted(levels, key=lambda lv: lv["n_weights"])  # quality 1 = fewest weights
     save(path, cfg, [{k: v.numpy() if hasattr(v, "numpy") else v for k, v in lv.items()} for lv in ordered])
-    manifest_path = path.parent / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    manifest[path.name] = {
-        "id": file_id(path),
-        "command": command,
-        "train_data": str(train_dir),
-        "val_data": str(val_dir),
-        "siren": cfg.to_dict(),
-        "meta": asdict(mc),
-        "wall_time_s": round(wall, 1),
-        "machine": machine(),
-        "levels": [
-            {
-                "round": lv["round"],
-                "n_weights": lv["n_weights"],
-                "density": round(lv["density"], 5),
-                "val_psnr_100_steps": round(lv["val_psnr"], 3),
-                "wall_s_at_save": round(lv["wall_s"], 1),
-            }
-            for lv in ordered
-        ],
-    }
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    levels_info = [
+        {
+            "round": lv["round"],
+            "n_weights": lv["n_weights"],
+            "density": round(lv["density"], 5),
+            "val_psnr_100_steps": round(lv["val_psnr"], 3),
+            "wall_s_at_save": round(lv["wall_s"], 1),
+        }
+        for lv in ordered
+    ]
+    extra = {"val_data": str(val_dir), "meta": asdict(mc), "levels": levels_info}
+    manifest.record(path, command, train_dir, cfg, None, wall, extra)
     return path

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import basis
 from .arch import SirenConfig
 
 FORMAT = "inrzip-ladder-2"
 
-DEFAULT_INIT = "siren-t16-w64"
+DEFAULT_INIT = "siren-t16-basis"  # shared body + ANS (issue 3); "siren-t16-w64" is the per-tile SIREN ladder
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,11 @@ def resolve(name_or_path: str) -> Path:
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> Ladder:
+def _load(path: str, mtime: float) -> Ladder | basis.BasisLadder:
     try:
         with np.load(path, allow_pickle=False) as z:
+            if str(z["format"]) == basis.FORMAT:
+                return basis.from_npz(z, Path(path).stem, file_id(Path(path)))
             if str(z["format"]) != FORMAT:
                 raise ValueError(f"{path} is not an inrzip ladder file")
             cfg = SirenConfig(**json.loads(str(z["siren"])))
@@ -139,13 +142,13 @@ def save(path: Path, cfg: SirenConfig, levels: list[dict]) -> None:
     os.replace(tmp, path)
 
 
-def load(name_or_path: str = DEFAULT_INIT) -> Ladder:
+def load(name_or_path: str = DEFAULT_INIT) -> Ladder | basis.BasisLadder:
     """Load (cached) a ladder by shipped name or path."""
     path = resolve(name_or_path)
     return _load(str(path), path.stat().st_mtime)
 
 
-def find_by_id(init_id: str) -> Ladder:
+def find_by_id(init_id: str) -> Ladder | basis.BasisLadder:
     """The shipped ladder whose content hash is ``init_id`` (what a .inrz file names)."""
     for path in available().values():
         ladder = load(str(path))

@@ -60,3 +60,29 @@ def tiny_init(tiny_ladder, monkeypatch) -> str:
     """Make the tiny ladder findable by id (as a shipped one would be) and return its path."""
     monkeypatch.setenv("INRZIP_WEIGHTS", str(tiny_ladder.parent))
     return str(tiny_ladder)
+
+
+@pytest.fixture(scope="session")
+def tiny_basis_file(tmp_path_factory, photo_dir) -> Path:
+    """A real shared-body ladder (16-wide body on 8x8 tiles), trained in a second."""
+    from inrzip import anil
+    from inrzip.arch import SirenConfig
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("basis") / "tinyb.npz"
+    return anil.train(
+        str(photo_dir),
+        out,
+        SirenConfig(width=16, depth=1, w0=10.0, tile=8),
+        steps=30,
+        batch=64,
+        n_tiles=1000,
+        log=lambda m: None,
+    )
+
+
+@pytest.fixture()
+def tiny_basis(tiny_basis_file, monkeypatch) -> str:
+    """The tiny shared-body ladder, findable by id; returns its path."""
+    monkeypatch.setenv("INRZIP_WEIGHTS", str(tiny_basis_file.parent))
+    return str(tiny_basis_file)

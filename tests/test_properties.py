@@ -15,7 +15,7 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 @st.composite
 def files(draw):
-    """A valid container for random (small) header fields and values, fp16 or q16."""
+    """A valid container for random (small) header fields and values, fp16, q16 or ans (opaque coded words)."""
     tile = draw(st.integers(2, 32))
     w, h = draw(st.integers(1, 200)), draw(st.integers(1, 200))
     n_tiles = -(-w // tile) * -(-h // tile)
@@ -34,6 +34,8 @@ def files(draw):
     )
     if codec_name == "fp16":
         values = rng.normal(size=(n_tiles, k)).astype(np.float32)
+    elif codec_name == "ans":
+        values = rng.bytes(4 * draw(st.integers(1, n_tiles * k)))
     else:
         values = container.Quantized(
             rng.uniform(1e-4, 1, k).astype(np.float32), rng.integers(-32767, 32768, (n_tiles, k)).astype(np.int16)
@@ -47,7 +49,9 @@ def test_container_round_trips(case):
     fields, values = case
     header, back = container.read(container.write(fields, values))
     assert {k: getattr(header, k) for k in fields} == fields
-    if isinstance(values, container.Quantized):
+    if isinstance(values, bytes):
+        assert back == values
+    elif isinstance(values, container.Quantized):
         np.testing.assert_array_equal(back.q, values.q)
         np.testing.assert_array_equal(back.step, values.step)
     else:

@@ -1,0 +1,138 @@
+"""Meta-learning the shared body: ANIL (Raghu et al. 2020) with the inner loop solved in closed form.
+
+When a tile adapts only the last layer, the inner problem is linear least squares, so the
+best head after adaptation is the projection of the tile onto the body's span (as in R2-D2,
+Bertinetto et al. 2019). The outer loop therefore trains the body to minimise the projection
+error over training tiles: MAML's objective with an exact inner solver. The shipped head init is
+zero (tiles are centred by the colour mean), and what a 100-step Adam fit then reaches is the
+projection itself (measured: README).
+
+Then, in closed form: the colour KLT, an orthonormal basis of the span ordered by variance
+per channel (KLT within the span), each coefficient's rms, and the entropy tables.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import basis, manifest, siren
+from .arch import SirenConfig
+from .data import CropSampler
+
+DEADZONE = 0.7  # rounding threshold (val: README)
+
+
+def body_features(cfg: SirenConfig, body_w: torch.Tensor, body_b: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+    """torch twin of :func:`basis.features`: ``[N, width + 1]``."""
+    h = coords
+    wo = bo = 0
+    for fan_in, fan_out in cfg.layer_shapes()[:-1]:
+        w = body_w[wo : wo + fan_in * fan_out].reshape(fan_in, fan_out)
+        h = torch.sin((h @ w + body_b[bo : bo + fan_out]) * cfg.w0)
+        wo, bo = wo + fan_in * fan_out, bo + fan_out
+    return torch.cat([torch.ones(h.shape[0], 1, dtype=h.dtype), h], dim=1)
+
+
+def projection_loss(feat: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """MSE of tiles ``z [B, N, 3]`` after the best head: their residual off the span of ``feat [N, F]``."""
+    q, _ = torch.linalg.qr(feat)
+    fitted = torch.einsum("nk,bkc->bnc", q, torch.einsum("nk,bnc->bkc", q, z))
+    return (z - fitted).square().mean()
+
+
+def train(
+    train_dir: str,
+    out: Path,
+    cfg: SirenConfig,
+    steps: int = 2000,
+    batch: int = 512,
+    n_tiles: int = 100_000,
+    lr: float = 1e-4,
+    qualities: tuple[int, ...] = tuple(range(28, 85, 4)),
+    seed: int = 0,
+    command: str = "",
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Train the body, derive the basis and tables, and write the ladder to ``out`` (and its manifest entry)."""
+    torch.manual_seed(seed)
+    t0 = time.time()
+    sampler = CropSampler(train_dir, cfg.tile, seed)
+    tiles = torch.cat([sampler.sample(2000) for _ in range(math.ceil(n_tiles / 2000))])[:n_tiles].double()
+    log(f"{tiles.shape[0]} training tiles from {len(sampler.images)} photos ({time.time() - t0:.0f} s)")
+    flat = tiles.reshape(-1, 3)
+    colour_mean = flat.mean(0)
+    _, colour = torch.linalg.eigh(torch.cov(flat.T))
+    colour = colour.flip(1)  # luma-like axis first
+    z = ((tiles - colour_mean) @ colour).float()
+    theta, bias = siren.init_params(cfg)  # SIREN init; the last layer (the head) is not part of the body
+    body_w = theta[: -cfg.width * cfg.out_features].clone().requires_grad_(True)
+    body_b = bias[: -cfg.out_features].clone().requires_grad_(True)
+    coords = siren.tile_grid(cfg.tile)
+    opt = torch.optim.Adam([body_w, body_b], lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    for it in range(steps):
+        pick = torch.randint(z.shape[0], (batch,), generator=gen)
+        loss = projection_loss(body_features(cfg, body_w, body_b, coords), z[pick])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if it % 250 == 0 or it == steps - 1:
+            log(f"step {it}: projection PSNR {-10 * math.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
+    with torch.no_grad():  # the ceiling of any head on these functions, over all training tiles
+        ceiling = -10 * math.log10(projection_loss(body_features(cfg, body_w, body_b, coords), z).item())
+    with torch.no_grad():
+        feat = body_features(cfg, body_w, body_b, coords).double()
+        q, r = torch.linalg.qr(feat)
+        coef = torch.einsum("nk,bnc->bck", q, z.double())  # [B, 3, F]
+        bases, rms, klt = [], [], []
+        for c in range(3):
+            eigval, eigvec = torch.linalg.eigh(coef[:, c].T @ coef[:, c] / coef.shape[0])
+            eigvec = eigvec.flip(1)  # largest variance first
+            bases.append(torch.linalg.solve_triangular(r, eigvec, upper=True))  # features -> orthonormal functions
+            rms.append(eigval.flip(0).clamp_min(1e-12).sqrt())
+            klt.append(coef[:, c] @ eigvec)
+        basis_m = torch.stack(bases).float().numpy()
+        rms_t = torch.stack(rms).float().numpy()
+        klt = torch.stack(klt, dim=1).float().numpy()  # [B, 3, K]: the training tiles' coefficients
+    lrms = np.round(basis.PER_OCTAVE * np.log2(rms_t)).astype(np.int32)
+    arrays = dict(
+        body_w=body_w.detach().numpy(),
+        body_b=body_b.detach().numpy(),
+        basis=basis_m,
+        rms=rms_t,
+        lrms=lrms,
+        colour_mean=colour_mean.float().numpy(),
+        colour=colour.float().numpy(),
+        deadzone=np.array(DEADZONE),
+    )
+    arrays["pmf"] = tables(klt, lrms, qualities, DEADZONE)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    basis.save(out, cfg, arrays, list(qualities))
+    settings = dict(steps=steps, batch=batch, n_tiles=n_tiles, lr=lr, seed=seed, deadzone=DEADZONE)
+    manifest.record(out, command, train_dir, cfg, settings, time.time() - t0, {"projection_psnr": round(ceiling, 2)})
+    log(f"wrote {out}: projection PSNR over the training tiles {ceiling:.2f} dB ({time.time() - t0:.0f} s)")
+    return out
+
+
+def tables(klt: np.ndarray, lrms: np.ndarray, qualities: tuple[int, ...], deadzone: float) -> np.ndarray:
+    """Categorical model of q per class, counted over the training coefficients at every other step index
+    across the quality range and a bit beyond (rate control may pick any index in between).
+
+    Every symbol keeps a small floor, so any q in range stays codable (at a cost).
+    """
+    width = 2 * basis.RMAX + 1
+    counts = np.zeros(basis.N_CLASSES * width)
+    for s in range(min(qualities) - 8, max(qualities) + 9, 2):
+        keep = np.broadcast_to(lrms + s >= basis.KEEP, klt.shape)
+        cls = np.broadcast_to(basis.class_of(lrms, s), klt.shape)[keep]
+        q = basis.deadzone_quantize(klt[keep], s, deadzone) + basis.RMAX
+        counts += np.bincount(cls * width + q, minlength=counts.size)
+    pmf = counts.reshape(basis.N_CLASSES, width) + 0.01
+    return pmf / pmf.sum(axis=1, keepdims=True)

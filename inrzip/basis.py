@@ -1,0 +1,188 @@
+"""The shared-body initialization: a SIREN whose hidden layers every tile shares and whose head each tile fits.
+
+Issue 3's lever "what adapts per tile and what is shared", taken to its end. The hidden sine
+layers (the *body*) are meta-learned once and shipped; a tile adapts only the last layer. The
+last layer is parametrised in a shipped orthonormal coordinate system, per colour channel:
+
+    colour(x) = mean + U @ [ phi_c(x) . coef_c ]_c,   phi_c(x) = [1, body(x)] @ basis_c
+
+``basis_c`` makes the functions ``phi_c`` orthonormal on the tile grid and orders them by how
+much of the training tiles' variance they carry (a KLT within the body's span), ``U`` is the
+colour KLT. A tile's values are its coefficients ``coef [3, K]``: in this system a quantisation
+error costs exactly its square in pixel MSE, so one step size for every coefficient is the
+right allocation (reverse water-filling), and each coefficient's spread across training tiles
+(``rms``) is its entropy model's prior. The rendering is still a SIREN: per tile the effective
+last layer is ``sum_c basis_c coef_c U[:, c]``, evaluated at any coordinates, so any resolution.
+
+Quantiser steps are indexed by an integer ``s`` (step ``2^((16 - s) / 16)``: 16 steps per octave);
+everything the entropy coder needs follows from ``s`` in integer arithmetic (:func:`classes`),
+so encoder and decoder agree bit for bit on any machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .arch import SirenConfig
+
+FORMAT = "inrzip-basis-1"
+PER_OCTAVE = 16  # step indices per octave: --bpp lands within ~2 % by choosing one
+N_CLASSES = 32  # entropy-model classes: half-octave bins of rms / step
+RMAX = 511  # largest |q| coded; the quantiser clips there
+KEEP = -3 * PER_OCTAVE  # a coefficient is stored when rms / step >= 2^-3: the level's mask
+S_RANGE = (1, 128)  # valid step indices: steps 2 .. 0.008
+
+
+@dataclass(frozen=True)
+class BasisLadder:
+    """A shipped shared-body initialization (see the module docstring)."""
+
+    name: str
+    id: str
+    cfg: SirenConfig  # the SIREN; its hidden layers are the body, its last layer is the per-tile head
+    body_w: np.ndarray  # flat hidden-layer weights (layer l as in x out, row-major), float32
+    body_b: np.ndarray  # hidden-layer biases, float32
+    basis: np.ndarray  # [3, width + 1, K] float32: body features (with a leading 1) -> orthonormal functions
+    rms: np.ndarray  # [3, K] float32: spread of each coefficient over training tiles
+    lrms: np.ndarray  # [3, K] int32: round(PER_OCTAVE log2 rms), what masks and classes are computed from
+    colour_mean: np.ndarray  # [3] float32
+    colour: np.ndarray  # [3, 3] float32, orthonormal (columns: colour KLT axes)
+    pmf: np.ndarray  # [N_CLASSES, 2 RMAX + 1] float64: the entropy model of q per class
+    deadzone: float  # the encoder's rounding threshold the tables were made with
+    qualities: tuple[int, ...]  # step index of each user quality level, 1 = smallest file
+
+    @property
+    def k(self) -> int:
+        return self.basis.shape[2]
+
+    def s_for(self, quality: int) -> int:
+        if not 1 <= quality <= len(self.qualities):
+            raise ValueError(f"quality must be 1..{len(self.qualities)} for {self.name}, got {quality}")
+        return self.qualities[quality - 1]
+
+
+def step(s: int) -> float:
+    """Quantiser step of index ``s``: 16 per octave, s = 16 is 1.0 (coefficients of pixels in [0, 1])."""
+    return float(2.0 ** ((PER_OCTAVE - s) / PER_OCTAVE))
+
+
+def mask(ladder: BasisLadder, s: int) -> np.ndarray:
+    """``[3, K]`` bool: coefficients stored at step index ``s`` (rms at least 1/8 of the step).
+
+    The ladder's pruning: a coefficient that would round to zero in nearly every tile is never
+    stored, so it costs no bits; the coarser the step, the fewer survive.
+    """
+    return ladder.lrms + s >= KEEP
+
+
+def classes(ladder: BasisLadder, s: int) -> np.ndarray:
+    """Entropy-model class of each stored coefficient (channel-major order), from integers only."""
+    return class_of(ladder.lrms, s)[mask(ladder, s)]
+
+
+def class_of(lrms: np.ndarray, s: int) -> np.ndarray:
+    """Class of every coefficient: half-octave bins of rms / step, from integers only."""
+    return np.clip((lrms + s) // (PER_OCTAVE // 2) + N_CLASSES // 2, 0, N_CLASSES - 1)
+
+
+def deadzone_quantize(coef: np.ndarray, s: int, deadzone: float) -> np.ndarray:
+    """``q = sign(c) floor(|c| / step + 1 - deadzone)``: a dead zone wider than rounding, clipped to +-RMAX.
+
+    Values just past half a step are cheaper as zeros than as +-1 (a rate-distortion choice
+    measured on val: README).
+    """
+    q = np.floor(np.abs(coef) / step(s) + 1.0 - deadzone)
+    return (np.sign(coef) * np.clip(q, 0, RMAX)).astype(np.int32)
+
+
+def features(cfg: SirenConfig, body_w: np.ndarray, body_b: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """``[..., width + 1]``: a leading 1, then the body's last sine layer at ``coords [..., 2]`` (float32)."""
+    h = coords.astype(np.float32)
+    wo = bo = 0
+    w0 = np.float32(cfg.w0)
+    for fan_in, fan_out in cfg.layer_shapes()[:-1]:
+        w = body_w[wo : wo + fan_in * fan_out].reshape(fan_in, fan_out)
+        h = np.sin((h @ w + body_b[bo : bo + fan_out]) * w0)
+        wo, bo = wo + fan_in * fan_out, bo + fan_out
+    return np.concatenate([np.ones((*h.shape[:-1], 1), np.float32), h], axis=-1)
+
+
+def heads(ladder: BasisLadder, coef: np.ndarray) -> np.ndarray:
+    """Each tile's effective last layer ``[B, width + 1, 3]`` from its coefficients ``[B, 3, K]``."""
+    per_channel = np.einsum("cfk,bck->bcf", ladder.basis, coef)  # [B, 3, width + 1]
+    return np.einsum("bcf,rc->bfr", per_channel, ladder.colour)
+
+
+def expand(ladder: BasisLadder, s: int, values: np.ndarray) -> np.ndarray:
+    """Stored values ``[B, n]`` (the masked coefficients) -> full coefficients ``[B, 3, K]``."""
+    full = np.zeros((values.shape[0], 3, ladder.k), np.float32)
+    full[:, mask(ladder, s)] = values
+    return full
+
+
+def functions(ladder: BasisLadder, coords: np.ndarray) -> np.ndarray:
+    """The orthonormal functions ``[3, N, K]`` at ``coords [N, 2]`` (on the tile grid: orthonormal columns)."""
+    return np.einsum("nf,cfk->cnk", features(ladder.cfg, ladder.body_w, ladder.body_b, coords), ladder.basis)
+
+
+def evaluate(ladder: BasisLadder, coef: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """Colours ``[B, M, 3]`` of B tiles with coefficients ``[B, 3, K]`` at ``coords [B, M, 2]``.
+
+    Tiles that sample the same local coordinates (all but the image's last row and column at
+    most sizes) share one body evaluation: the body runs per distinct pattern, not per tile.
+    """
+    head = heads(ladder, coef)
+    out = np.empty((coef.shape[0], coords.shape[1], 3), np.float32)
+    patterns, group = np.unique(coords.reshape(coords.shape[0], -1), axis=0, return_inverse=True)
+    for g, pattern in enumerate(patterns):
+        members = np.flatnonzero(group.reshape(-1) == g)
+        feat = features(ladder.cfg, ladder.body_w, ladder.body_b, pattern.reshape(-1, 2))
+        out[members] = np.matmul(feat[None], head[members])
+    return out + ladder.colour_mean.astype(np.float32)
+
+
+def save(path: Path, cfg: SirenConfig, arrays: dict, qualities: list[int]) -> None:
+    """Write a shared-body ladder atomically (``arrays``: the BasisLadder's array fields by name)."""
+    meta = {"qualities": [int(s) for s in qualities]}
+    payload = {
+        "format": np.array(FORMAT),
+        "siren": np.array(json.dumps(cfg.to_dict())),
+        "meta": np.array(json.dumps(meta)),
+    } | {k: np.asarray(v) for k, v in arrays.items()}
+    tmp = Path(path).with_suffix(".npz.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **payload)
+    os.replace(tmp, path)
+
+
+def from_npz(z, name: str, file_id: str) -> BasisLadder:
+    """A BasisLadder from an opened ``.npz`` (format already checked by :mod:`weights`)."""
+    cfg = SirenConfig(**json.loads(str(z["siren"])))
+    meta = json.loads(str(z["meta"]))
+    rms = z["rms"].astype(np.float32)
+    ladder = BasisLadder(
+        name=name,
+        id=file_id,
+        cfg=cfg,
+        body_w=z["body_w"].astype(np.float32),
+        body_b=z["body_b"].astype(np.float32),
+        basis=z["basis"].astype(np.float32),
+        rms=rms,
+        lrms=z["lrms"].astype(np.int32),
+        colour_mean=z["colour_mean"].astype(np.float32),
+        colour=z["colour"].astype(np.float32),
+        pmf=z["pmf"].astype(np.float64),
+        deadzone=float(z["deadzone"]),
+        qualities=tuple(int(s) for s in meta["qualities"]),
+    )
+    k = ladder.basis.shape[2]
+    if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
+        raise ValueError("basis, rms and lrms shapes do not agree")
+    if ladder.pmf.shape != (N_CLASSES, 2 * RMAX + 1):
+        raise ValueError("entropy tables have the wrong shape")
+    return ladder

@@ -1,0 +1,24 @@
+"""``weights/manifest.json``: how each shipped initialization was made (command, data, settings, machine)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .arch import SirenConfig
+from .machine import machine
+from .weights import file_id
+
+
+def record(
+    path: Path, command: str, train_dir: str, cfg: SirenConfig, settings: dict | None, wall: float, extra: dict
+) -> None:
+    """Add or replace ``path``'s entry in the manifest beside it."""
+    path = Path(path)
+    manifest_path = path.parent / "manifest.json"
+    entries = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    entry = {"id": file_id(path), "command": command, "train_data": str(train_dir), "siren": cfg.to_dict()}
+    if settings is not None:
+        entry["settings"] = settings
+    entries[path.name] = entry | {"wall_time_s": round(wall, 1), "machine": machine()} | extra
+    manifest_path.write_text(json.dumps(entries, indent=2) + "\n")

@@ -1,0 +1,139 @@
+"""The shared-body codec: basis, head fit, quantiser, ANS coding, rate control, file checks."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from conftest import smooth_photo
+from inrzip import basis, codec, container, entropy, siren
+from inrzip import fit as fitting
+from inrzip import weights as shipped
+from inrzip.errors import InrzipError
+
+
+def ladder_of(path: str) -> basis.BasisLadder:
+    lad = shipped.load(path)
+    assert isinstance(lad, basis.BasisLadder)
+    return lad
+
+
+def test_functions_are_orthonormal_on_the_tile_grid(tiny_basis):
+    lad = ladder_of(tiny_basis)
+    phi = basis.functions(lad, siren.tile_grid(lad.cfg.tile).numpy())
+    for c in range(3):
+        gram = phi[c].T @ phi[c]
+        assert np.abs(gram - np.eye(lad.k)).max() < 1e-3
+    assert np.allclose(lad.colour.T @ lad.colour, np.eye(3), atol=1e-5)
+    assert np.all(np.diff(lad.rms, axis=1) <= 1e-6)  # ordered by spread, largest first
+
+
+def test_head_fit_reaches_least_squares(tiny_basis):
+    """100 preconditioned Adam steps land on the projection (what the README claims)."""
+    lad = ladder_of(tiny_basis)
+    phi = torch.from_numpy(basis.functions(lad, siren.tile_grid(lad.cfg.tile).numpy()))
+    rgb = smooth_photo(32, 32, 5).astype(np.float32) / 255
+    t = lad.cfg.tile
+    z = torch.from_numpy(
+        (rgb.reshape(4, t, 4, t, 3).swapaxes(1, 2).reshape(16, t * t, 3) - lad.colour_mean) @ lad.colour
+    )
+    fitted = fitting.fit_head(phi, torch.from_numpy(lad.rms), z, steps=100, lr=codec.HEAD_LR)
+    exact = torch.einsum("cnk,bnc->bck", phi, z)
+    err = lambda c: (torch.einsum("cnk,bck->bnc", phi, c) - z).square().mean().item()  # noqa: E731
+    assert err(fitted) <= err(exact) * 1.05 + 1e-7
+    assert err(fitted) < 0.5 * err(torch.zeros_like(exact))
+
+
+def test_round_trip_levels_and_determinism(tiny_basis):
+    rgb = smooth_photo(37, 45, 2)
+    lo, hi = (codec.encode(rgb, quality=q, init=tiny_basis) for q in (1, 15))
+    assert lo.header.codec == "ans" and lo.header.quality == ladder_of(tiny_basis).s_for(1)
+    assert len(lo.data) < len(hi.data) and lo.psnr < hi.psnr
+    assert hi.psnr == pytest.approx(codec.psnr_uint8(rgb, codec.decode(hi.data)))
+    assert codec.encode(rgb, quality=15, init=tiny_basis).data == hi.data
+
+
+def test_batched_encode_equals_one_by_one(tiny_basis):
+    photos = [smooth_photo(20 + 4 * i, 28, i) for i in range(3)]
+    batch = codec.encode_batch(photos, quality=8, init=tiny_basis, chunk=7)
+    for rgb, enc in zip(photos, batch, strict=True):
+        assert enc.data == codec.encode(rgb, quality=8, init=tiny_basis, chunk=7).data
+
+
+def test_rate_control_lands_near_the_target(tiny_basis):
+    rgb = np.asarray(Image.fromarray(smooth_photo(96, 128, 3)).resize((128, 96)))
+    noise = np.random.default_rng(0).integers(-20, 20, rgb.shape)
+    rgb = np.clip(rgb.astype(int) + noise, 0, 255).astype(np.uint8)  # some texture, so rates vary with the step
+    for target in (1.0, 2.0):
+        enc = codec.encode(rgb, bpp=target, init=tiny_basis)
+        assert abs(enc.bpp / target - 1) < 0.06, (target, enc.bpp)
+
+
+def test_upscaled_render_is_smooth(tiny_basis):
+    """Any-resolution decode: the 2x render stays near a Lanczos upscale of the 1x decode."""
+    enc = codec.encode(smooth_photo(32, 48, 1), quality=12, init=tiny_basis)
+    one, two = codec.decode(enc.data), codec.decode(enc.data, size="96x64")
+    lanczos = np.asarray(Image.fromarray(one).resize((96, 64), Image.Resampling.LANCZOS))
+    assert two.shape == (64, 96, 3) and codec.psnr_uint8(two, lanczos) > 25
+
+
+def test_options_that_do_not_apply_are_refused(tiny_basis, tiny_init):
+    rgb = smooth_photo(16, 16, 0)
+    with pytest.raises(InrzipError, match="do not apply"):
+        codec.encode(rgb, init=tiny_basis, codec="q16")
+    with pytest.raises(InrzipError, match="do not apply"):
+        codec.encode(rgb, init=tiny_basis, bits=6)
+    with pytest.raises(InrzipError, match="quality"):
+        codec.encode(rgb, init=tiny_basis, quality=99)
+    with pytest.raises(InrzipError, match="shared-body"):
+        codec.encode(rgb, init=tiny_init, codec="ans", steps=1)
+
+
+def test_bad_ans_files_are_refused(tiny_basis):
+    good = codec.encode(smooth_photo(24, 24, 1), quality=5, init=tiny_basis).data
+    header, offset = container.read_header(good)
+    flipped = bytearray(good)
+    flipped[-3] ^= 0x10
+    with pytest.raises(InrzipError):
+        codec.decode(bytes(flipped))
+    fields = {k: getattr(header, k) for k in ("init", "quality", "width", "height", "tile", "codec", "tiles")}
+    _, raw = container.read(good)
+    wrong_count = container.write(fields | {"values": header.values + 1}, raw)
+    with pytest.raises(InrzipError, match="value count"):
+        codec.decode(wrong_count)
+    as_fp16 = container.write(fields | {"codec": "fp16", "values": 1}, np.zeros((header.tiles, 1), np.float32))
+    with pytest.raises(InrzipError, match="codec ans"):
+        codec.decode(as_fp16)
+    padded = container.write(fields | {"values": header.values}, raw + b"\0\0\0\0")
+    with pytest.raises(InrzipError, match="corrupt .inrz payload: coded stream"):
+        codec.decode(padded)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.lists(st.integers(0, basis.N_CLASSES - 1), min_size=1, max_size=12),
+    st.integers(0, 2**31),
+)
+def test_entropy_round_trip(tiles, cls, seed):
+    rng = np.random.default_rng(seed)
+    pmf = rng.random((basis.N_CLASSES, 2 * basis.RMAX + 1)) ** 8 + 1e-6
+    pmf /= pmf.sum(axis=1, keepdims=True)
+    q = rng.integers(-basis.RMAX, basis.RMAX + 1, (tiles, len(cls)))
+    cls = np.array(cls)
+    data = entropy.encode(q, cls, pmf, basis.RMAX)
+    assert np.array_equal(entropy.decode(data, tiles, cls, pmf, basis.RMAX), q)
+    with pytest.raises(InrzipError):
+        entropy.decode(data[:-4] if len(data) > 4 else data + b"\1\0\0\0", tiles, cls, pmf, basis.RMAX)
+
+
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=20), st.integers(1, 128))
+def test_deadzone_quantiser_error_is_bounded(values, s):
+    c = np.array(values)
+    q = basis.deadzone_quantize(c, s, 0.7)
+    step = basis.step(s)
+    inside = np.abs(c) < basis.RMAX * step
+    assert np.all(np.abs(c - q * step)[inside] <= 0.7 * step + 1e-9)
+    assert np.all(np.abs(q) <= basis.RMAX)
