@@ -26,6 +26,8 @@ from . import weights as shipped
 from .machine import machine, peak_rss_gb
 from .meta import MetaConfig, MetaObjective, outer_step
 
+SIREN_INIT = "siren-t16-w64"  # the per-tile SIREN ladder whose fit and render optimisations are timed below
+
 
 def photo(path: str | None, width: int, height: int) -> np.ndarray:
     """A ``width x height`` photo: the given one (or the first sample photo) scaled to cover, centre-cropped."""
@@ -50,7 +52,7 @@ def timed(fn: Callable[[], object], dev: torch.device) -> tuple[float, object]:
 
 def encode_variants(rgb: np.ndarray, quality: int, dev: torch.device, steps: int) -> list[dict]:
     """The 100-step fit, plain (0.1: dense 64-unit nets, 256-tile chunks) against each optimisation."""
-    ladder = shipped.load()
+    ladder = shipped.load(SIREN_INIT)
     level = ladder.level(quality)
     n_tiles = math.prod(codec.tiles.grid_shape(*rgb.shape[:2], ladder.cfg.tile))
     variants = [
@@ -75,7 +77,7 @@ def encode_variants(rgb: np.ndarray, quality: int, dev: torch.device, steps: int
 
 def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[dict]:
     """Render time in-process (plain vs compact), and a whole ``inrzip decode`` command's wall time."""
-    enc = codec.encode(rgb, quality=quality, steps=20, device=dev.type)
+    enc = codec.encode(rgb, quality=quality, steps=20, device=dev.type, init=SIREN_INIT)
     ladder = shipped.find_by_id(enc.header.init)
     level = ladder.level(enc.header.quality)
     rows = []
@@ -105,6 +107,28 @@ def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[di
                 "seconds": time.perf_counter() - t0,
             }
         )
+    return rows
+
+
+def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
+    """The default (shared-body) codec: fit alone, whole encode (fit, pack, check decode), render, decode command."""
+    ladder = shipped.load()
+    codec.fit_basis([rgb[:64, :64]], ladder, 2, codec.HEAD_LR, dev)  # warm-up
+    rows = []
+    seconds, _ = timed(lambda: codec.fit_basis([rgb], ladder, steps, codec.HEAD_LR, dev), dev)
+    rows.append({"variant": f"fit, {steps} Adam steps, every tile in one run", "seconds": seconds})
+    seconds, enc = timed(lambda: codec.encode(rgb, steps=steps, device=dev.type), dev)
+    rows.append({"variant": f"encode() (fit, quantise, ANS, check decode), {enc.bpp:.3f} bpp", "seconds": seconds})
+    job = codec.decoder.prepare(enc.data)
+    seconds, _ = timed(lambda: codec.decoder.render(job), dev)
+    rows.append({"variant": "render (numpy)", "seconds": seconds})
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "x.inrz"
+        src.write_bytes(enc.data)
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "inrzip", "decode", str(src), "-o", str(Path(d) / "x.png")]
+        subprocess.run(cmd, check=True, capture_output=True)
+        rows.append({"variant": "inrzip decode command (process start included)", "seconds": time.perf_counter() - t0})
     return rows
 
 
@@ -194,16 +218,19 @@ def main(image, device, steps, large_size, large_steps, meta_seconds, json_out, 
     report: dict = {"machine": machine(), "device": str(dev)}
     click.echo(f"machine: {report['machine']}; device {dev}")
     rgb = photo(image, 768, 512)
-    ladder = shipped.load()
+    report["default_codec_768x512"] = default_codec(rgb, dev, steps)
+    click.echo(_table(f"default codec ({shipped.DEFAULT_INIT}), 768x512 (seconds):", report["default_codec_768x512"]))
+    ladder = shipped.load(SIREN_INIT)
     quality = codec.default_quality(ladder)
     report["encode_768x512"] = encode_variants(rgb, quality, dev, steps)
     click.echo(
         _table(
-            f"encode 768x512, level {quality}, {steps} steps (seconds; speed-up vs plain):", report["encode_768x512"]
+            f"{SIREN_INIT} encode 768x512, level {quality}, {steps} steps (seconds; speed-up vs plain):",
+            report["encode_768x512"],
         )
     )
     report["decode_768x512"] = decode_variants(rgb, quality, dev)
-    click.echo(_table("decode 768x512 (seconds):", report["decode_768x512"]))
+    click.echo(_table(f"{SIREN_INIT} decode 768x512 (seconds):", report["decode_768x512"]))
     if large_size:
         w, h = (int(v) for v in large_size.lower().split("x"))
         report["large"] = large(w, h, large_steps, dev.type, image)

@@ -19,7 +19,7 @@ from .errors import InrzipError
 
 DEFAULT_STEPS = 100
 DEFAULT_LR = 3e-3  # measured on val against 1e-4 (code), 1e-3 (paper), 1e-2: see README
-HEAD_LR = 0.5  # shared-body ladders: Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, README)
+HEAD_LR = 0.5  # shared-body ladders: Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, levers/head_fit)
 ENCODE_CHUNK = 256  # tiles fitted at once: bounds activation memory (~0.5 GB at width 32)
 DEFAULT_BITS = 5.0  # q16 resolution when neither --bits nor --bpp is given: the knee of val's RD hull (README)
 # what a value costs after zstd (measured on val photos, level 9): aims --bpp at a level before fitting

@@ -112,9 +112,10 @@ def fit_head(
 
     ``target [B, N, 3]`` is in the ladder's colour space. Adam runs on ``u = coef / rms``: each
     coefficient gets a step size in proportion to its spread over training tiles (Meta-SGD's
-    per-parameter learning rates, read off the training tiles instead of learned). Without it,
-    Adam's equal steps leave 100-step fits 4-9 dB short of the least-squares optimum; with it they
-    reach it (README). Starts from the shipped head init, zero. Per-tile losses, element-wise Adam:
+    per-parameter learning rates, read off the training tiles instead of learned). On 4 val
+    photos this lands within 0.04 dB of the least-squares optimum for any lr from 0.3 to 1.0,
+    where one lr for all coefficients needs exactly the right lr (0.1: 11.8 dB short;
+    ``results/levers/head_fit.txt``). Starts from the shipped head init, zero. Per-tile losses, element-wise Adam:
     a tile's result does not depend on its batch-mates.
     """
     u = target.new_zeros(target.shape[0], *rms.shape).requires_grad_(True)
