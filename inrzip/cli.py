@@ -153,12 +153,21 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
             files.write_atomic(dst, result.data, force=force)
             h = result.header
             _say(
-                f"{src} -> {dst}: {h.width}x{h.height}, quality {h.quality}, {h.codec}, {len(result.data):,} bytes, "
+                f"{src} -> {dst}: {h.width}x{h.height}, {_level(h)}, {h.codec}, {len(result.data):,} bytes, "
                 f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
                 to_stderr=dst == "-",
             )
     if failed:
         raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
+
+
+def _level(header) -> str:
+    """How a header's ``quality`` reads: a ladder level, or (codec ans) the quantiser's step index."""
+    from .basis import step
+
+    if header.codec == "ans":
+        return f"step index {header.quality} (step {step(header.quality):.4f})"
+    return f"quality {header.quality}"
 
 
 def _is_shared_body(init: str | None) -> bool:
@@ -274,7 +283,7 @@ def info(input) -> None:
         f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
         f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
         f"image       {header.width}x{header.height}\ninit        {header.init} ({name})\n"
-        f"quality     {header.quality}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
+        f"level       {_level(header)}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
         f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}"
     )
 

@@ -33,7 +33,20 @@ def test_encode_decode_info(tiny_init, photo, tmp_path):
     assert r.exit_code == 0, r.output
     assert Image.open(tmp_path / "big.png").size == (64, 48)
     r = run("info", inrz)
-    assert r.exit_code == 0 and "quality     3" in r.output and "24" in r.output
+    assert r.exit_code == 0 and "level       quality 3" in r.output and "24" in r.output
+
+
+def test_shared_body_encode_bpp_decode_info(tiny_basis, photo, tmp_path):
+    out = tmp_path / "x.inrz"
+    r = run("encode", photo, "--init", tiny_basis, "--bpp", "2", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "ans" in r.output and "step index" in r.output
+    r = run("info", out)
+    assert r.exit_code == 0 and "codec       ans" in r.output and "step index" in r.output
+    r = run("decode", out, "-o", tmp_path / "x.png", "--size", "64")
+    assert r.exit_code == 0 and Image.open(tmp_path / "x.png").size == (64, 48)
+    r = run("encode", photo, "--init", tiny_basis, "--codec", "fp16", "-o", tmp_path / "y.inrz")
+    assert r.exit_code == 1 and "do not apply" in r.output and not (tmp_path / "y.inrz").exists()
 
 
 def test_stdin_stdout(tiny_init, photo):
