@@ -111,7 +111,7 @@ def train(
         colour=colour.float().numpy(),
         deadzone=np.array(DEADZONE),
     )
-    arrays["pmf"] = tables(klt, lrms, qualities, DEADZONE)
+    arrays["pmf"], arrays["activity_pmf"] = tables(klt, lrms, qualities, DEADZONE)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     basis.save(out, cfg, arrays, list(qualities))
@@ -121,18 +121,26 @@ def train(
     return out
 
 
-def tables(klt: np.ndarray, lrms: np.ndarray, qualities: tuple[int, ...], deadzone: float) -> np.ndarray:
-    """Categorical model of q per class, counted over the training coefficients at every other step index
-    across the quality range and a bit beyond (rate control may pick any index in between).
+def tables(
+    klt: np.ndarray, lrms: np.ndarray, qualities: tuple[int, ...], deadzone: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Categorical models of q per (activity bucket, class) and of the bucket, counted over the training
+    coefficients at every other step index across the quality range and a bit beyond (rate control
+    may pick any index in between).
 
     Every symbol keeps a small floor, so any q in range stays codable (at a cost).
     """
     width = 2 * basis.RMAX + 1
-    counts = np.zeros(basis.N_CLASSES * width)
+    counts = np.zeros(basis.N_ACTIVITY * basis.N_CLASSES * width)
+    buckets = np.zeros(basis.N_ACTIVITY)
     for s in range(min(qualities) - 8, max(qualities) + 9, 2):
-        keep = np.broadcast_to(lrms + s >= basis.KEEP, klt.shape)
-        cls = np.broadcast_to(basis.class_of(lrms, s), klt.shape)[keep]
-        q = basis.deadzone_quantize(klt[keep], s, deadzone) + basis.RMAX
-        counts += np.bincount(cls * width + q, minlength=counts.size)
-    pmf = counts.reshape(basis.N_CLASSES, width) + 0.01
-    return pmf / pmf.sum(axis=1, keepdims=True)
+        keep = lrms + s >= basis.KEEP
+        q = basis.deadzone_quantize(klt[:, keep], s, deadzone)
+        act = basis.activity(q)
+        cls = np.broadcast_to(basis.class_of(lrms, s)[keep], q.shape)
+        index = (act[:, None] * basis.N_CLASSES + cls) * width + q + basis.RMAX
+        counts += np.bincount(index.reshape(-1), minlength=counts.size)
+        buckets += np.bincount(act, minlength=basis.N_ACTIVITY)
+    pmf = counts.reshape(basis.N_ACTIVITY, basis.N_CLASSES, width) + 0.01
+    activity_pmf = buckets + 1.0
+    return pmf / pmf.sum(axis=2, keepdims=True), activity_pmf / activity_pmf.sum()

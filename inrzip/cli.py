@@ -277,7 +277,7 @@ def info(input) -> None:
     header, offset = container.read_header(data)
     try:
         name = shipped.find_by_id(header.init).name
-    except LookupError:
+    except (LookupError, ValueError):
         name = "not installed"
     _say(
         f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"

@@ -75,7 +75,7 @@ def prepare(data: bytes, size: str | None = None) -> Job:
     header, values = container.read(data)
     try:
         ladder = shipped.find_by_id(header.init)
-    except LookupError as e:
+    except (LookupError, ValueError) as e:  # not installed, or installed but unreadable
         raise InrzipError(str(e)) from None
     if isinstance(ladder, basis.BasisLadder):
         return _prepare_basis(header, ladder, values, size)
@@ -113,7 +113,7 @@ def _prepare_basis(header: Header, ladder: basis.BasisLadder, raw, size: str | N
         raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
     if header.tile != ladder.cfg.tile or header.values != int(basis.mask(ladder, s).sum()):
         raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
-    q = entropy.decode(raw, header.tiles, basis.classes(ladder, s), ladder.pmf, basis.RMAX)
+    q = entropy.decode(raw, header.tiles, basis.classes(ladder, s), ladder.pmf, ladder.activity_pmf, basis.RMAX)
     values = (q * np.float32(basis.step(s))).astype(np.float32)
     return Job(header, ladder, s, values, *_plan(header, size))
 

@@ -2,9 +2,9 @@
 
 constriction is a maintained, tested range/ANS coder with numpy bindings; a hand-written
 arithmetic coder would be more code of ours for the same bits. Each coefficient belongs to a
-class (its rms over the step, in half-octaves: :func:`basis.classes`); each class has one shipped
-categorical model of ``q``. Symbols are coded class by class, every tile's coefficients of a
-class in one vectorised call.
+class (its rms over the step, in half-octaves: :func:`basis.classes`), each tile to an activity
+bucket (how many of its values are non-zero, coded first); each (bucket, class) pair has one
+shipped categorical model of ``q``, used in one vectorised call per pair.
 """
 
 from __future__ import annotations
@@ -12,37 +12,52 @@ from __future__ import annotations
 import constriction
 import numpy as np
 
+from . import basis
 from .errors import InrzipError
 
 
-def _models(pmf: np.ndarray, present: np.ndarray) -> dict[int, object]:
-    return {int(k): constriction.stream.model.Categorical(pmf[k], perfect=False) for k in present}
+def _groups(activity: np.ndarray, cls: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
+    """(tile rows, columns, bucket, class) of every non-empty group, in coding order."""
+    out = []
+    for b in np.unique(activity):
+        rows = np.flatnonzero(activity == b)
+        for k in np.unique(cls):
+            out.append((rows, np.flatnonzero(cls == k), int(b), int(k)))
+    return out
 
 
-def encode(q: np.ndarray, cls: np.ndarray, pmf: np.ndarray, rmax: int) -> bytes:
-    """``q [tiles, n]`` ints in ``[-rmax, rmax]``, ``cls [n]`` class per column -> little-endian 32-bit words."""
+def _model(p: np.ndarray):
+    return constriction.stream.model.Categorical(p, perfect=False)
+
+
+def encode(q: np.ndarray, cls: np.ndarray, pmf: np.ndarray, activity_pmf: np.ndarray, rmax: int) -> bytes:
+    """``q [tiles, n]`` ints in ``[-rmax, rmax]``, ``cls [n]`` class per column -> little-endian 32-bit words.
+
+    First every tile's activity bucket (:func:`basis.activity`), then the coefficients group by
+    group (bucket, class), each group in one vectorised call with the group's model ``pmf[b, k]``.
+    """
     coder = constriction.stream.stack.AnsCoder()
     symbols = (q + rmax).astype(np.int32)
-    present = np.unique(cls)
-    models = _models(pmf, present)
-    for k in present[::-1]:  # a stack: push the last class first so the decoder pops them in order
-        coder.encode_reverse(np.ascontiguousarray(symbols[:, cls == k]).reshape(-1), models[int(k)])
+    activity = basis.activity(q)
+    for rows, cols, b, k in reversed(_groups(activity, cls)):  # a stack: push the last group first
+        coder.encode_reverse(np.ascontiguousarray(symbols[np.ix_(rows, cols)]).reshape(-1), _model(pmf[b, k]))
+    coder.encode_reverse(activity.astype(np.int32), _model(activity_pmf))
     return coder.get_compressed().astype("<u4").tobytes()
 
 
-def decode(data: bytes, tiles: int, cls: np.ndarray, pmf: np.ndarray, rmax: int) -> np.ndarray:
-    """Inverse of :func:`encode`; refuses streams that run dry or have words left over."""
+def decode(
+    data: bytes, tiles: int, cls: np.ndarray, pmf: np.ndarray, activity_pmf: np.ndarray, rmax: int
+) -> np.ndarray:
+    """Inverse of :func:`encode`; refuses streams that run dry, have words left over, or disagree with themselves."""
     if len(data) % 4:
         raise InrzipError("corrupt .inrz payload: coded stream is not whole 32-bit words")
     words = np.frombuffer(data, "<u4").astype(np.uint32)
     q = np.empty((tiles, cls.size), np.int32)
-    present = np.unique(cls)
-    models = _models(pmf, present)
     try:
         coder = constriction.stream.stack.AnsCoder(words)
-        for k in present:
-            cols = np.flatnonzero(cls == k)
-            q[:, cols] = coder.decode(models[int(k)], tiles * cols.size).reshape(tiles, cols.size)
+        activity = np.asarray(coder.decode(_model(activity_pmf), tiles))
+        for rows, cols, b, k in _groups(activity, cls):
+            q[np.ix_(rows, cols)] = coder.decode(_model(pmf[b, k]), rows.size * cols.size).reshape(rows.size, cols.size)
         if not coder.is_empty():
             raise InrzipError("corrupt .inrz payload: coded stream has data left over")
     except InrzipError:
@@ -51,4 +66,7 @@ def decode(data: bytes, tiles: int, cls: np.ndarray, pmf: np.ndarray, rmax: int)
         if isinstance(e, KeyboardInterrupt | SystemExit):
             raise
         raise InrzipError("corrupt .inrz payload: coded stream does not decode") from None
-    return q - rmax
+    q -= rmax
+    if not np.array_equal(basis.activity(q), activity):
+        raise InrzipError("corrupt .inrz payload: coded activity does not match the coefficients")
+    return q

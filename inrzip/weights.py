@@ -151,7 +151,7 @@ def load(name_or_path: str = DEFAULT_INIT) -> Ladder | basis.BasisLadder:
 def find_by_id(init_id: str) -> Ladder | basis.BasisLadder:
     """The shipped ladder whose content hash is ``init_id`` (what a .inrz file names)."""
     for path in available().values():
-        ladder = load(str(path))
-        if ladder.id == init_id:
-            return ladder
+        if file_id(path) != init_id:  # hash first: an unreadable file elsewhere in the path cannot break this one
+            continue
+        return load(str(path))
     raise LookupError(f"this file needs initialization {init_id}, which this install does not have")

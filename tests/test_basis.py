@@ -119,14 +119,24 @@ def test_bad_ans_files_are_refused(tiny_basis):
 )
 def test_entropy_round_trip(tiles, cls, seed):
     rng = np.random.default_rng(seed)
-    pmf = rng.random((basis.N_CLASSES, 2 * basis.RMAX + 1)) ** 8 + 1e-6
-    pmf /= pmf.sum(axis=1, keepdims=True)
-    q = rng.integers(-basis.RMAX, basis.RMAX + 1, (tiles, len(cls)))
+    pmf = rng.random((basis.N_ACTIVITY, basis.N_CLASSES, 2 * basis.RMAX + 1)) ** 8 + 1e-6
+    pmf /= pmf.sum(axis=2, keepdims=True)
+    activity_pmf = rng.random(basis.N_ACTIVITY) + 0.01
+    activity_pmf /= activity_pmf.sum()
+    q = rng.integers(-basis.RMAX, basis.RMAX + 1, (tiles, len(cls))) * (rng.random((tiles, len(cls))) < 0.5)
     cls = np.array(cls)
-    data = entropy.encode(q, cls, pmf, basis.RMAX)
-    assert np.array_equal(entropy.decode(data, tiles, cls, pmf, basis.RMAX), q)
+    data = entropy.encode(q, cls, pmf, activity_pmf, basis.RMAX)
+    assert np.array_equal(entropy.decode(data, tiles, cls, pmf, activity_pmf, basis.RMAX), q)
     with pytest.raises(InrzipError):
-        entropy.decode(data[:-4] if len(data) > 4 else data + b"\1\0\0\0", tiles, cls, pmf, basis.RMAX)
+        bad = data[:-4] if len(data) > 4 else data + b"\1\0\0\0"
+        entropy.decode(bad, tiles, cls, pmf, activity_pmf, basis.RMAX)
+
+
+def test_activity_buckets():
+    q = np.zeros((4, 100), int)
+    for row, n in enumerate((0, 1, 7, 99)):
+        q[row, :n] = 1
+    assert basis.activity(q).tolist() == [0, 0, 2, 6]
 
 
 @given(st.lists(st.floats(-50, 50), min_size=1, max_size=20), st.integers(1, 128))
