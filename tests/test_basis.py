@@ -147,3 +147,15 @@ def test_deadzone_quantiser_error_is_bounded(values, s):
     inside = np.abs(c) < basis.RMAX * step
     assert np.all(np.abs(c - q * step)[inside] <= 0.7 * step + 1e-9)
     assert np.all(np.abs(q) <= basis.RMAX)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_gpu_fit_matches_cpu_fit(tiny_basis):
+    """The head fit on a GPU lands where the CPU's does; the file's integers then decode identically anywhere."""
+    rgb = smooth_photo(48, 40, 9)
+    lad = ladder_of(tiny_basis)
+    gpu = codec.fit_basis([rgb], lad, dev=torch.device("cuda"))[0]
+    cpu = codec.fit_basis([rgb], lad)[0]
+    assert np.abs(gpu - cpu).max() < 1e-3
+    data = codec.encode(rgb, quality=8, init=tiny_basis, device="cuda").data
+    assert codec.decode(data, device="cuda").shape == (48, 40, 3)
