@@ -50,7 +50,7 @@ def train(
     train_dir: str,
     out: Path,
     cfg: SirenConfig,
-    steps: int = 2000,
+    steps: int = 3000,
     batch: int = 512,
     n_tiles: int = 100_000,
     lr: float = 1e-4,

@@ -313,7 +313,7 @@ def demo(out_dir, device, force) -> None:
         force=force,
     )
     _say(
-        f"{photo} ({h.width}x{h.height}) -> {inrz}: quality {h.quality}, {len(result.data):,} bytes, "
+        f"{photo} ({h.width}x{h.height}) -> {inrz}: {_level(h)}, {len(result.data):,} bytes, "
         f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, encode {result.seconds:.1f} s\n"
         f"decoded: {png}, 2x: {big}"
     )
