@@ -111,7 +111,7 @@ def train(
         colour=colour.float().numpy(),
         deadzone=np.array(DEADZONE),
     )
-    arrays["pmf"], arrays["activity_pmf"] = tables(klt, lrms, qualities, DEADZONE)
+    arrays["pmf"], arrays["activity_pmf"], arrays["group_first"] = tables(klt, lrms, qualities, DEADZONE)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     basis.save(out, cfg, arrays, list(qualities))
@@ -123,24 +123,29 @@ def train(
 
 def tables(
     klt: np.ndarray, lrms: np.ndarray, qualities: tuple[int, ...], deadzone: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Categorical models of q per (activity bucket, class) and of the bucket, counted over the training
-    coefficients at every other step index across the quality range and a bit beyond (rate control
-    may pick any index in between).
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Categorical models of q per (step octave, activity bucket, class) and of the bucket per octave, counted
+    over the training coefficients at every other step index of each octave that the qualities touch.
 
-    Every symbol keeps a small floor, so any q in range stays codable (at a cost).
+    One set per octave: measured on val, 11-16 % fewer bits than one set pooled over all rates
+    (README). Every symbol keeps a small floor, so any q in range stays codable (at a cost).
+    Returns the tables (float32: exact in the float64 the coder takes) and the first octave.
     """
     width = 2 * basis.RMAX + 1
-    counts = np.zeros(basis.N_ACTIVITY * basis.N_CLASSES * width)
-    buckets = np.zeros(basis.N_ACTIVITY)
-    for s in range(min(qualities) - 8, max(qualities) + 9, 2):
-        keep = lrms + s >= basis.KEEP
-        q = basis.deadzone_quantize(klt[:, keep], s, deadzone)
-        act = basis.activity(q)
-        cls = np.broadcast_to(basis.class_of(lrms, s)[keep], q.shape)
-        index = (act[:, None] * basis.N_CLASSES + cls) * width + q + basis.RMAX
-        counts += np.bincount(index.reshape(-1), minlength=counts.size)
-        buckets += np.bincount(act, minlength=basis.N_ACTIVITY)
-    pmf = counts.reshape(basis.N_ACTIVITY, basis.N_CLASSES, width) + 0.01
-    activity_pmf = buckets + 1.0
-    return pmf / pmf.sum(axis=2, keepdims=True), activity_pmf / activity_pmf.sum()
+    first, last = min(qualities) // basis.PER_OCTAVE, max(qualities) // basis.PER_OCTAVE
+    pmfs, activity_pmfs = [], []
+    for octave in range(first, last + 1):
+        counts = np.zeros(basis.N_ACTIVITY * basis.N_CLASSES * width)
+        buckets = np.zeros(basis.N_ACTIVITY)
+        for s in range(octave * basis.PER_OCTAVE, (octave + 1) * basis.PER_OCTAVE, 2):
+            keep = lrms + s >= basis.KEEP
+            q = basis.deadzone_quantize(klt[:, keep], s, deadzone)
+            act = basis.activity(q)
+            cls = np.broadcast_to(basis.class_of(lrms, s)[keep], q.shape)
+            index = (act[:, None] * basis.N_CLASSES + cls) * width + q + basis.RMAX
+            counts += np.bincount(index.reshape(-1), minlength=counts.size)
+            buckets += np.bincount(act, minlength=basis.N_ACTIVITY)
+        pmf = counts.reshape(basis.N_ACTIVITY, basis.N_CLASSES, width) + 0.01
+        pmfs.append(pmf / pmf.sum(axis=2, keepdims=True))
+        activity_pmfs.append((buckets + 1.0) / (buckets + 1.0).sum())
+    return np.stack(pmfs).astype(np.float32), np.stack(activity_pmfs).astype(np.float32), first

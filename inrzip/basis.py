@@ -56,8 +56,9 @@ class BasisLadder:
     lrms: np.ndarray  # [3, K] int32: round(PER_OCTAVE log2 rms), what masks and classes are computed from
     colour_mean: np.ndarray  # [3] float32
     colour: np.ndarray  # [3, 3] float32, orthonormal (columns: colour KLT axes)
-    pmf: np.ndarray  # [N_ACTIVITY, N_CLASSES, 2 RMAX + 1] float64: the model of q per tile activity and class
-    activity_pmf: np.ndarray  # [N_ACTIVITY] float64: the model of a tile's activity bucket
+    pmf: np.ndarray  # [groups, N_ACTIVITY, N_CLASSES, 2 RMAX + 1] float64: models of q per step octave, activity, class
+    activity_pmf: np.ndarray  # [groups, N_ACTIVITY] float64: the model of a tile's activity bucket per step octave
+    group_first: int  # the step octave (s // PER_OCTAVE) of the first table group
     deadzone: float  # the encoder's rounding threshold the tables were made with
     qualities: tuple[int, ...]  # step index of each user quality level, 1 = smallest file
 
@@ -88,6 +89,12 @@ def mask(ladder: BasisLadder, s: int) -> np.ndarray:
 def classes(ladder: BasisLadder, s: int) -> np.ndarray:
     """Entropy-model class of each stored coefficient (channel-major order), from integers only."""
     return class_of(ladder.lrms, s)[mask(ladder, s)]
+
+
+def tables_for(ladder: BasisLadder, s: int) -> tuple[np.ndarray, np.ndarray]:
+    """The entropy models of step index ``s``: its octave's tables (the nearest group outside the trained range)."""
+    g = int(np.clip(s // PER_OCTAVE - ladder.group_first, 0, ladder.pmf.shape[0] - 1))
+    return ladder.pmf[g], ladder.activity_pmf[g]
 
 
 def class_of(lrms: np.ndarray, s: int) -> np.ndarray:
@@ -167,7 +174,7 @@ def save(path: Path, cfg: SirenConfig, arrays: dict, qualities: list[int]) -> No
     } | {k: np.asarray(v) for k, v in arrays.items()}
     tmp = Path(path).with_suffix(".npz.tmp")
     with open(tmp, "wb") as f:
-        np.savez(f, **payload)
+        np.savez_compressed(f, **payload)  # the entropy tables are mostly their floor value: they compress well
     os.replace(tmp, path)
 
 
@@ -189,12 +196,17 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         colour=z["colour"].astype(np.float32),
         pmf=z["pmf"].astype(np.float64),
         activity_pmf=z["activity_pmf"].astype(np.float64),
+        group_first=int(z["group_first"]),
         deadzone=float(z["deadzone"]),
         qualities=tuple(int(s) for s in meta["qualities"]),
     )
     k = ladder.basis.shape[2]
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
         raise ValueError("basis, rms and lrms shapes do not agree")
-    if ladder.pmf.shape != (N_ACTIVITY, N_CLASSES, 2 * RMAX + 1) or ladder.activity_pmf.shape != (N_ACTIVITY,):
+    groups = ladder.pmf.shape[0]
+    if ladder.pmf.shape != (groups, N_ACTIVITY, N_CLASSES, 2 * RMAX + 1) or ladder.activity_pmf.shape != (
+        groups,
+        N_ACTIVITY,
+    ):
         raise ValueError("entropy tables have the wrong shape")
     return ladder

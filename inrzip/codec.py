@@ -335,7 +335,7 @@ def pack_basis(ladder: basis.BasisLadder, s: int, coef: np.ndarray, width: int, 
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at step index ``s``."""
     keep = basis.mask(ladder, s)
     q = basis.deadzone_quantize(coef[:, keep], s, ladder.deadzone)
-    raw = entropy.encode(q, basis.classes(ladder, s), ladder.pmf, ladder.activity_pmf, basis.RMAX)
+    raw = entropy.encode(q, basis.classes(ladder, s), *basis.tables_for(ladder, s), basis.RMAX)
     fields = dict(
         init=ladder.id,
         quality=s,

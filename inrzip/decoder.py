@@ -113,7 +113,7 @@ def _prepare_basis(header: Header, ladder: basis.BasisLadder, raw, size: str | N
         raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
     if header.tile != ladder.cfg.tile or header.values != int(basis.mask(ladder, s).sum()):
         raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
-    q = entropy.decode(raw, header.tiles, basis.classes(ladder, s), ladder.pmf, ladder.activity_pmf, basis.RMAX)
+    q = entropy.decode(raw, header.tiles, basis.classes(ladder, s), *basis.tables_for(ladder, s), basis.RMAX)
     values = (q * np.float32(basis.step(s))).astype(np.float32)
     return Job(header, ladder, s, values, *_plan(header, size))
 

@@ -27,8 +27,8 @@ for rgb in photos:
         jpeg[q].append((b, p))
 jpeg_curve = ([np.mean([b for b, _ in v]) for v in jpeg.values()], [np.mean([p for _, p in v]) for v in jpeg.values()])
 for dz in (0.5, 0.6, 0.7, 0.8):
-    pmf, activity_pmf = anil.tables(klt, lad.lrms, lad.qualities, dz)
-    trial = dataclasses.replace(lad, pmf=pmf, activity_pmf=activity_pmf, deadzone=dz)
+    pmf, activity_pmf, first = anil.tables(klt, lad.lrms, lad.qualities, dz)
+    trial = dataclasses.replace(lad, pmf=pmf, activity_pmf=activity_pmf, group_first=first, deadzone=dz)
     rates, psnrs = [], []
     for s in trial.qualities:
         bpp, ps = [], []
