@@ -84,11 +84,10 @@ def train(
         opt.step()
         if it % 250 == 0 or it == steps - 1:
             log(f"step {it}: projection PSNR {-10 * math.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
-    with torch.no_grad():  # the ceiling of any head on these functions, over all training tiles
-        ceiling = -10 * math.log10(projection_loss(body_features(cfg, body_w, body_b, coords), z).item())
     with torch.no_grad():
-        feat = body_features(cfg, body_w, body_b, coords).double()
-        q, r = torch.linalg.qr(feat)
+        feat = body_features(cfg, body_w, body_b, coords)
+        ceiling = -10 * math.log10(projection_loss(feat, z).item())  # of any head, over all training tiles
+        q, r = torch.linalg.qr(feat.double())
         coef = torch.einsum("nk,bnc->bck", q, z.double())  # [B, 3, F]
         bases, rms, klt = [], [], []
         for c in range(3):

@@ -92,22 +92,24 @@ def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[di
         rows.append({"variant": name, "seconds": seconds})
     seconds, _ = timed(lambda: codec.decode(enc.data, device=dev.type), dev)
     rows.append({"variant": "decode() in-process (parse + render)", "seconds": seconds})
+    rows.append({"variant": "inrzip decode command (process start included)", "seconds": decode_command(enc.data, dev)})
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True)
+    rows.append(
+        {"variant": "for reference: python -c 'import torch' (decode skips it)", "seconds": time.perf_counter() - t0}
+    )
+    return rows
+
+
+def decode_command(data: bytes, dev: torch.device) -> float:
+    """Wall seconds of a whole ``inrzip decode`` process on ``data`` (start-up included)."""
     with tempfile.TemporaryDirectory() as d:
         src = Path(d) / "x.inrz"
-        src.write_bytes(enc.data)
+        src.write_bytes(data)
         t0 = time.perf_counter()
         cmd = [sys.executable, "-m", "inrzip", "decode", str(src), "--device", dev.type, "-o", str(Path(d) / "x.png")]
         subprocess.run(cmd, check=True, capture_output=True)
-        rows.append({"variant": "inrzip decode command (process start included)", "seconds": time.perf_counter() - t0})
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import torch"], check=True)
-        rows.append(
-            {
-                "variant": "for reference: python -c 'import torch' (decode skips it)",
-                "seconds": time.perf_counter() - t0,
-            }
-        )
-    return rows
+        return time.perf_counter() - t0
 
 
 def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
@@ -122,13 +124,7 @@ def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
     job = codec.decoder.prepare(enc.data)
     seconds, _ = timed(lambda: codec.decoder.render(job), dev)
     rows.append({"variant": "render (numpy)", "seconds": seconds})
-    with tempfile.TemporaryDirectory() as d:
-        src = Path(d) / "x.inrz"
-        src.write_bytes(enc.data)
-        t0 = time.perf_counter()
-        cmd = [sys.executable, "-m", "inrzip", "decode", str(src), "-o", str(Path(d) / "x.png")]
-        subprocess.run(cmd, check=True, capture_output=True)
-        rows.append({"variant": "inrzip decode command (process start included)", "seconds": time.perf_counter() - t0})
+    rows.append({"variant": "inrzip decode command (process start included)", "seconds": decode_command(enc.data, dev)})
     return rows
 
 

@@ -282,11 +282,10 @@ def _encode_basis(
 
     One fit serves every step index (the functions are orthonormal), so ``--bpp`` only re-packs.
     """
-    if quality is not None:
-        try:
-            ladder.s_for(quality)
-        except ValueError as e:
-            raise InrzipError(str(e)) from None
+    try:  # the step of a fixed level (--quality, or the default when no --bpp is given)
+        fixed_s = ladder.s_for(quality if quality is not None else default_quality(ladder))
+    except ValueError as e:
+        raise InrzipError(str(e)) from None
     torch.manual_seed(seed)
     coefs = fit_basis(images, ladder, steps, lr, pick_device(device), chunk, on_step)
     total = sum(c.shape[0] for c in coefs)
@@ -294,12 +293,10 @@ def _encode_basis(
     results = []
     for rgb, coef in zip(images, coefs, strict=True):
         h, w, _ = rgb.shape
-        if quality is not None:
-            data = pack_basis(ladder, ladder.s_for(quality), coef, w, h)
-        elif bpp is not None:
+        if bpp is not None and quality is None:
             data = _basis_rate_control(ladder, coef, w, h, bpp * w * h / 8)
         else:
-            data = pack_basis(ladder, ladder.s_for(default_quality(ladder)), coef, w, h)
+            data = pack_basis(ladder, fixed_s, coef, w, h)
         header, _ = container.read_header(data)
         recon = decoder.decode(data)
         results.append(Encoded(data, header, psnr_uint8(rgb, recon), fit_seconds * coef.shape[0] / max(total, 1)))

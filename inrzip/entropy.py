@@ -18,11 +18,11 @@ from .errors import InrzipError
 
 def _groups(activity: np.ndarray, cls: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
     """(tile rows, columns, bucket, class) of every non-empty group, in coding order."""
+    columns = [(np.flatnonzero(cls == k), int(k)) for k in np.unique(cls)]
     out = []
     for b in np.unique(activity):
         rows = np.flatnonzero(activity == b)
-        for k in np.unique(cls):
-            out.append((rows, np.flatnonzero(cls == k), int(b), int(k)))
+        out += [(rows, cols, int(b), k) for cols, k in columns]
     return out
 
 

@@ -77,6 +77,12 @@ def weights_dirs() -> list[Path]:
 
 def file_id(path: Path) -> str:
     """Content hash that a .inrz file records, so a decoder can tell it has the same init."""
+    return _file_id(str(path), Path(path).stat().st_mtime)
+
+
+@lru_cache(maxsize=32)
+def _file_id(path: str, mtime: float) -> str:
+    """Cached per (path, mtime): each decode checks every installed file's hash without reading it again."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
