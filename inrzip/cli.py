@@ -68,7 +68,9 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
 @main.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", help="Output file ('-' for stdout). Default: beside the input, .inrz.")
-@click.option("-q", "--quality", type=int, help="Ladder level (1 = smallest file). Default: the middle level.")
+@click.option(
+    "-q", "--quality", type=int, help="Level, 1 = smallest file (1-15 for the default init). Default: middle."
+)
 @click.option("--bpp", type=float, help="Aim the file at this many bits per pixel (rate control).")
 @click.option("--steps", default=100, show_default=True, help="Adam steps per tile.")
 @click.option("--lr", type=float, help="Adam learning rate of the fit (default: the init's, 0.5 or 3e-3).")
@@ -79,9 +81,8 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
     "--codec",
     "codec_name",
     type=click.Choice(["fp16", "q16", "ans"]),
-    help="ans: ANS-coded coefficients (shared-body inits such as the default). For per-tile SIREN inits "
-    "(--init siren-t16-w64): fp16 half-float weights (the paper's format, their default) or q16 quantised "
-    "deltas from the init (their default with --bpp).",
+    help="Payload layout. ans: the default init's (and only) one. Per-tile SIREN inits (--init siren-t16-w64): "
+    "fp16 half-float weights (the paper's format, their default) or q16 quantised deltas (their default with --bpp).",
 )
 @click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 5, or set by --bpp.")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
@@ -90,23 +91,18 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
 
     Several images are fitted in one vectorised run; under torchrun each rank takes its share.
     """
-    from . import codec, files, images
-    from . import weights as shipped
-    from .data import list_images
+    from . import codecs, files, images, inits
+    from .options import check_options
 
     if quality is not None and bpp is not None:
         raise InrzipError("give --quality or --bpp, not both")
-    if codec_name is None and bpp is not None and not _is_shared_body(init):
-        codec_name = "q16"
-    sources: list[str] = []
-    for src in inputs:
-        if src != "-" and Path(src).is_dir():
-            try:
-                sources += [str(p) for p in list_images(src)]
-            except FileNotFoundError as e:
-                raise InrzipError(str(e)) from None
-        else:
-            sources.append(src)
+    check_options(quality, bpp, steps, lr, bits)  # torch is not imported yet: bad arguments fail at once
+    loaded = inits.load(init or inits.DEFAULT_INIT)
+    codec = codecs.of(loaded)
+    codec.options(loaded, codec_name, bits, bpp)
+    if quality is not None:
+        codec.fit_key(loaded, quality)
+    sources = _sources(inputs)
     if len(sources) > 1 and output is not None:
         raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
     rank, world = _rank()
@@ -116,11 +112,13 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
         if dst != "-":
             files.check_writable(Path(dst), force)
         jobs.append((src, dst))
+    from . import encoder
+
     if device == "auto" and world > 1:
         device = "cuda" if _cuda_for_rank() else "cpu"
     failed = 0
     for group in _batches(jobs):
-        loaded = []
+        loaded_images = []
         for src, dst in group:
             try:
                 rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
@@ -132,28 +130,32 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
                 continue
             for note in notes:
                 click.echo(f"inrzip: warning: {src}: {note}", err=True)
-            loaded.append((src, dst, rgb))
-        if not loaded:
+            loaded_images.append((src, dst, rgb))
+        if not loaded_images:
             continue
-        label = f"encode {Path(loaded[0][0]).name}" if len(loaded) == 1 else f"encode {len(loaded)} images"
-        results = codec.encode_batch(
-            [rgb for _, _, rgb in loaded],
+        label = (
+            f"encode {Path(loaded_images[0][0]).name}"
+            if len(loaded_images) == 1
+            else f"encode {len(loaded_images)} images"
+        )
+        results = encoder.encode_batch(
+            [rgb for _, _, rgb in loaded_images],
             quality=quality,
             bpp=bpp,
             steps=steps,
             lr=lr,
             device=device,
             seed=seed,
-            init=init or shipped.DEFAULT_INIT,
+            init=loaded,
             codec=codec_name,
             bits=bits,
             on_step=_bar(label),
         )
-        for (src, dst, _), result in zip(loaded, results, strict=True):
+        for (src, dst, _), result in zip(loaded_images, results, strict=True):
             files.write_atomic(dst, result.data, force=force)
             h = result.header
             _say(
-                f"{src} -> {dst}: {h.width}x{h.height}, {_level(h)}, {h.codec}, {len(result.data):,} bytes, "
+                f"{src} -> {dst}: {h.width}x{h.height}, {codec.describe(h)}, {h.codec}, {len(result.data):,} bytes, "
                 f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
                 to_stderr=dst == "-",
             )
@@ -161,24 +163,32 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
         raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
 
 
-def _level(header) -> str:
-    """How a header's ``quality`` reads: a ladder level, or (codec ans) the quantiser's step index."""
-    from .basis import step
+def _sources(inputs: tuple[str, ...]) -> list[str]:
+    """Files, the images inside folders, or '-': each checked to exist before any heavy import."""
+    from .images import list_images
 
-    if header.codec == "ans":
-        return f"step index {header.quality} (step {step(header.quality):.4f})"
-    return f"quality {header.quality}"
+    sources: list[str] = []
+    for src in inputs:
+        if src != "-" and Path(src).is_dir():
+            try:
+                sources += [str(p) for p in list_images(src)]
+            except FileNotFoundError as e:
+                raise InrzipError(str(e)) from None
+        elif src != "-" and not Path(src).exists():
+            raise InrzipError(f"cannot read {src}: no such file")
+        else:
+            sources.append(src)
+    return sources
 
 
-def _is_shared_body(init: str | None) -> bool:
-    """Whether the init (default: the shipped one) is a shared-body ladder; unknown names are left to the codec."""
-    from . import basis
-    from . import weights as shipped
+def _describe(header, init=None) -> str:
+    """How a header's level reads: through its init's codec, when the init is at hand."""
+    from . import codecs, inits
 
     try:
-        return isinstance(shipped.load(init or shipped.DEFAULT_INIT), basis.BasisLadder)
-    except (FileNotFoundError, ValueError):
-        return True
+        return codecs.of(inits.for_file(header.init, init)).describe(header)
+    except InrzipError:
+        return f"level {header.quality}"
 
 
 BATCH_PIXELS = 1 << 26  # images held at once by one batched encode (~200 MB of uint8 RGB)
@@ -226,26 +236,24 @@ def _cuda_for_rank() -> bool:
 @click.argument("input")
 @click.option("-o", "--output", help="Output image ('-' for PNG on stdout). Default: beside the input, .png.")
 @click.option("--size", help="N: longer side N, aspect kept; WxH: exactly that. Default: the original size.")
-@device_option
+@click.option("--init", "init", default=None, help="The file's initialization as a .npz path, when not installed.")
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="cuda: render with torch on the GPU. auto and cpu: render with numpy (no torch import, faster to start).",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def decode(input, output, size, device, force) -> None:
-    """Decode a .inrz file to an image at any resolution.
-
-    Renders with numpy on the CPU (no torch import: a Kodak image in about 0.3 s, start-up
-    included); --device cuda renders with torch on the GPU.
-    """
+def decode(input, output, size, init, device, force) -> None:
+    """Decode a .inrz file to an image at any resolution."""
     from . import decoder, files
 
     dst = output or ("-" if input == "-" else str(Path(input).with_suffix(".png")))
     if dst != "-":
         files.check_writable(Path(dst), force)
     data = files.read_input(input)
-    if device == "cuda":
-        from . import codec
-
-        rgb = codec.decode(data, size=size, device="cuda")
-    else:
-        rgb = decoder.decode(data, size=size)
+    rgb = decoder.decode(data, size=size, device="cuda" if device == "cuda" else "cpu", init=init)
     fmt = "PNG" if dst == "-" else None
     files.write_atomic(dst, _image_bytes(rgb, dst, fmt), force=force)
     _say(f"{input} -> {dst}: {rgb.shape[1]}x{rgb.shape[0]}", to_stderr=dst == "-")
@@ -270,20 +278,16 @@ def _image_bytes(rgb, dst: str, fmt: str | None) -> bytes:
 @click.argument("input")
 def info(input) -> None:
     """Print a .inrz header: init, level, size, codec, bytes."""
-    from . import container, files
-    from . import weights as shipped
+    from . import files, inits
+    from .format import container
 
     data = files.read_input(input)
     header, offset = container.read_header(data)
-    try:
-        name = shipped.find_by_id(header.init).name
-    except (LookupError, ValueError):
-        name = "not installed"
     _say(
         f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
         f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
-        f"image       {header.width}x{header.height}\ninit        {header.init} ({name})\n"
-        f"level       {_level(header)}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
+        f"image       {header.width}x{header.height}\ninit        {header.init} ({inits.name_of(header.init)})\n"
+        f"level       {_describe(header)}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
         f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}"
     )
 
@@ -294,7 +298,7 @@ def info(input) -> None:
 @click.option("-f", "--force", is_flag=True)
 def demo(out_dir, device, force) -> None:
     """Encode and decode a sample photograph that an installed package ships (no data needed)."""
-    from . import codec, files, images
+    from . import decoder, encoder, files, images
 
     photo = images.sample_photos()[0]
     out = Path(out_dir)
@@ -303,17 +307,17 @@ def demo(out_dir, device, force) -> None:
     for p in (inrz, png, big):
         files.check_writable(p, force)
     rgb, _ = images.load_image(photo)
-    result = codec.encode(rgb, device=device, on_step=_bar(f"encode {photo.name}"))
+    result = encoder.encode(rgb, device=device, on_step=_bar(f"encode {photo.name}"))
     files.write_atomic(inrz, result.data, force=force)
-    files.write_atomic(png, images.png_bytes(codec.decode(result.data, device=device)), force=force)
+    files.write_atomic(png, images.png_bytes(decoder.decode(result.data, device=device)), force=force)
     h = result.header
     files.write_atomic(
         big,
-        images.png_bytes(codec.decode(result.data, size=str(2 * max(h.width, h.height)), device=device)),
+        images.png_bytes(decoder.decode(result.data, size=2 * max(h.width, h.height), device=device)),
         force=force,
     )
     _say(
-        f"{photo} ({h.width}x{h.height}) -> {inrz}: {_level(h)}, {len(result.data):,} bytes, "
+        f"{photo} ({h.width}x{h.height}) -> {inrz}: {_describe(h)}, {len(result.data):,} bytes, "
         f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, encode {result.seconds:.1f} s\n"
         f"decoded: {png}, 2x: {big}"
     )
@@ -351,8 +355,8 @@ def demo(out_dir, device, force) -> None:
 @click.option("--init", "init", default=None, help="Initialization name or .npz path.")
 def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, targets, plot_out, anchors, init):
     """Rate-distortion table: inrzip levels vs JPEG, WebP and AVIF, PSNR at 0.5 bpp and BD-rate."""
-    from . import bench as benchmod
-    from . import weights as shipped
+    from . import inits
+    from .tools import bench as benchmod
 
     report = benchmod.run(
         data_dir,
@@ -365,7 +369,7 @@ def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits,
         bits=bits,
         anchors=tuple(anchors) or ("jpeg", "webp", "avif"),
         targets=tuple(targets),
-        init=init or shipped.DEFAULT_INIT,
+        init=init or inits.DEFAULT_INIT,
         log=lambda m: click.echo(m, err=True),
     )
     _say(benchmod.format_table(report))
@@ -453,8 +457,9 @@ def train(
     """
     import torch
 
-    from .meta import MetaConfig, train_ladder
-    from .siren import SirenConfig
+    from .nets.arch import SirenConfig
+    from .nets.device import pick_device
+    from .train.meta import MetaConfig, train_ladder
 
     if threads:
         torch.set_num_threads(threads)
@@ -476,7 +481,6 @@ def train(
         val_tiles=val_tiles,
     )
     command = "inrzip " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    from .codec import pick_device
 
     rank, n_ranks = _rank()
     if n_ranks > 1:
@@ -516,8 +520,8 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed) ->
     """Meta-train a shared-body initialization (ANIL with the head solved exactly; the default init)."""
     import sys
 
-    from . import anil
-    from .arch import SirenConfig
+    from .nets.arch import SirenConfig
+    from .train import anil
 
     if not str(out).endswith(".npz"):
         raise InrzipError("--out must end in .npz")
@@ -571,7 +575,7 @@ def paper(train_dir, test_dir, faces_dir, out, budget, threads, device) -> None:
     if not tests:
         raise InrzipError("give --test and/or --faces")
     try:
-        from .codec import pick_device
+        from .nets.device import pick_device
 
         experiment.run(
             budget, train_dir, tests, Path(out), log=lambda m: click.echo(m, err=True), device=pick_device(device)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InrzipError
 
@@ -32,10 +34,20 @@ def write_atomic(path: Path | str, data: bytes, force: bool = False) -> None:
         return
     path = Path(path)
     check_writable(path, force)
+    _commit(path, lambda f: f.write(data), force)
+
+
+def save_atomic(path: Path | str, write: Callable[[BinaryIO], object]) -> None:
+    """Replace ``path`` with what ``write(file)`` writes, whole or not at all (inits, checkpoints, results)."""
+    _commit(Path(path), write, force=True)
+
+
+def _commit(path: Path, write: Callable[[BinaryIO], object], force: bool) -> None:
+    """``write`` into a temporary file beside ``path``, fsync, then rename (``force``) or hard-link it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         if force:

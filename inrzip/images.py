@@ -11,6 +11,20 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InrzipError
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    """Image files under ``folder`` (recursive), sorted so runs are reproducible."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"not a directory: {root}")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no images in {root}")
+    return files
+
+
 # Pillow's own decompression-bomb guard is the anchor: above it we refuse instead of warning.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 

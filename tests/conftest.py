@@ -32,8 +32,8 @@ def photo_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_ladder(tmp_path_factory, photo_dir) -> Path:
     """A real ladder (MAML + 3 pruning rounds) of 8-wide SIRENs on 8x8 tiles, trained in seconds."""
-    from inrzip.meta import MetaConfig, train_ladder
-    from inrzip.siren import SirenConfig
+    from inrzip.nets.arch import SirenConfig
+    from inrzip.train.meta import MetaConfig, train_ladder
 
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("weights") / "tiny"
@@ -65,8 +65,8 @@ def tiny_init(tiny_ladder, monkeypatch) -> str:
 @pytest.fixture(scope="session")
 def tiny_basis_file(tmp_path_factory, photo_dir) -> Path:
     """A real shared-body ladder (16-wide body on 8x8 tiles), trained in a second."""
-    from inrzip import anil
-    from inrzip.arch import SirenConfig
+    from inrzip.nets.arch import SirenConfig
+    from inrzip.train import anil
 
     torch.set_num_threads(1)
     out = tmp_path_factory.mktemp("basis") / "tinyb.npz"

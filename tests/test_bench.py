@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from conftest import smooth_photo
-from inrzip import bench
+from inrzip.tools import bench
 
 
 def test_jpeg_at_size_is_nearest():

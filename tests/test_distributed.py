@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 
-from inrzip import weights
+from inrzip import inits
 
 ARGS = (
     "--width 8 --depth 1 --tile 8 --w0 10 --outer-steps 20 --round-steps 10 --rounds 1 --meta-batch 8 "
@@ -18,7 +18,7 @@ def train(photo_dir, out, nproc):
     cmd = (launch if nproc > 1 else [sys.executable]) + ["-m", "inrzip", "train", "--data", str(photo_dir)]
     r = subprocess.run(cmd + ["--val", str(photo_dir), "--out", str(out), *ARGS], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    return weights.load(str(out.with_suffix(".npz"))), r.stdout
+    return inits.load(str(out.with_suffix(".npz"))), r.stdout
 
 
 def test_ddp_two_processes_match_one(photo_dir, tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from inrzip.errors import InrzipError
-from inrzip.fuzz import huge_png_header
+from inrzip.tools.fuzz import huge_png_header
 from inrzip.images import load_image
 
 

@@ -1,7 +1,7 @@
 import torch
 
-from inrzip import masks
-from inrzip.siren import SirenConfig
+from inrzip.nets.arch import SirenConfig
+from inrzip.train import masks
 
 
 def test_paper_weight_counts():

@@ -2,9 +2,12 @@ import numpy as np
 import pytest
 import torch
 
-from inrzip import fit, masks, meta, siren, weights
-from inrzip.meta import MetaConfig
-from inrzip.siren import SirenConfig
+from inrzip import inits
+from inrzip.codecs.siren import fit
+from inrzip.nets import torch_siren as siren
+from inrzip.nets.arch import SirenConfig
+from inrzip.train import masks, meta
+from inrzip.train.meta import MetaConfig
 
 
 def _post_adaptation_loss(cfg, theta, bias, mask, coords, target, mc):
@@ -52,9 +55,7 @@ def test_second_order_gradient_differs_from_first_order():
 def test_ladder_file_levels_and_manifest(tiny_ladder):
     import json
 
-    from inrzip import weights
-
-    ladder = weights.load(str(tiny_ladder))
+    ladder = inits.load(str(tiny_ladder))
     counts = [lv.n_weights for lv in ladder.levels]
     assert counts == sorted(counts) and len(counts) == 4  # dense + 3 rounds, quality 1 = sparsest
     assert counts[::-1] == masks.ladder_counts(ladder.cfg.n_weights, 3)
@@ -103,7 +104,7 @@ def test_interrupted_training_resumes_to_the_same_result(photo_dir, tmp_path, mo
     messages = []
     out = meta.train_ladder(cfg, mc, str(photo_dir), str(photo_dir), tmp_path / "b" / "run", log=messages.append)
     assert any("resumed" in m for m in messages)
-    a, b = weights.load(str(ref)), weights.load(str(out))
+    a, b = inits.load(str(ref)), inits.load(str(out))
     for la, lb in zip(a.levels, b.levels, strict=True):
         assert np.array_equal(la.mask, lb.mask)
         np.testing.assert_allclose(la.theta, lb.theta, rtol=1e-5, atol=1e-7)

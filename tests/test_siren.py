@@ -1,7 +1,8 @@
 import torch
 
-from inrzip import fit, siren
-from inrzip.siren import SirenConfig
+from inrzip.codecs.siren import fit
+from inrzip.nets import torch_siren as siren
+from inrzip.nets.arch import SirenConfig
 
 
 def test_shapes_and_counts():

@@ -1,6 +1,7 @@
 import numpy as np
 
-from inrzip import siren, tiles
+from inrzip import tiles
+from inrzip.nets import torch_siren as siren
 
 
 def test_extract_covers_image_and_marks_padding():

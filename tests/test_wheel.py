@@ -26,7 +26,7 @@ def test_wheel_ships_weights_and_finds_them(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
-        "import inrzip.weights as w; d = w.weights_dirs(); assert 'site' in str(d[0]), d; "
+        "import inrzip.inits as w; d = w.weights_dirs(); assert 'site' in str(d[0]), d; "
         "print(w.load().name, *sorted(w.load(n).name for n in w.available()))"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -20,12 +20,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .. import masks, siren
-from .. import weights as ladders
-from ..arch import SirenConfig
-from ..data import ImageSampler, paper_images
-from ..machine import machine
-from ..meta import MetaConfig, train_ladder
+from .. import inits as ladders
+from ..codecs.siren import model as ladder_model
+from ..nets import torch_siren as siren
+from ..nets.arch import SirenConfig
+from ..nets.optim import adam
+from ..tools.machine import machine
+from ..train import masks
+from ..train.data import ImageSampler, paper_images
+from ..train.meta import MetaConfig, train_ladder
+from .ffn import FFNConfig, config_from_dict
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,6 @@ def test_fit(
     w = (theta * mask).expand(n, -1).clone().requires_grad_(True)
     b = bias.expand(n, -1).clone().requires_grad_(True)
     m = mask.expand(n, -1).clone()
-    opt = torch.optim.Adam([w, b], lr=lr)
     curve = []
 
     def psnr() -> Tensor:
@@ -162,19 +165,18 @@ def test_fit(
             mse = (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2))
             return (-10 * torch.log10(mse.clamp_min(1e-12))).cpu()
 
-    curve.append(psnr())
-    for step in range(steps):
+    def losses(step: int) -> Tensor:
+        nonlocal m
         if prune_at and step in prune_at:
             with torch.no_grad():
                 keep = round(prune_at[step] * cfg.n_weights)
                 scores = torch.where(m, (w * m).abs(), torch.full_like(w, -1.0))
                 top = scores.topk(keep, dim=1).indices
                 m = torch.zeros_like(m).scatter_(1, top, True)
-        opt.zero_grad(set_to_none=True)
-        loss = (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2)).sum()
-        loss.backward()
-        opt.step()
-        curve.append(psnr())
+        return (siren.forward(cfg, w * m, b, coords) - targets).square().mean(dim=(1, 2))
+
+    curve.append(psnr())
+    adam([w, b], losses, steps, lr, lambda _step, _loss: curve.append(psnr()))
     if return_weights:
         return torch.stack(curve), (w * m).detach()
     return torch.stack(curve)
@@ -249,7 +251,7 @@ class Runner:
 
     def ladder(
         self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str, learner: str = "maml"
-    ) -> ladders.Ladder:
+    ) -> ladder_model.Ladder:
         """Train (or load the cached) ladder: rounds=0 is a dense meta-learned init."""
         path = self.out / "inits" / f"{name}-s{seed}"
         if not path.with_suffix(".npz").exists():
@@ -267,7 +269,10 @@ class Runner:
                 device=self.dev,
             )
             self.log(f"trained {path.name} in {time.monotonic() - t0:.0f} s")
-        return ladders.load(str(path.with_suffix(".npz")))
+        file = path.with_suffix(".npz")
+        with np.load(file, allow_pickle=False) as z:
+            cfg = config_from_dict(json.loads(str(z["siren"])))
+            return ladder_model.from_npz(z, file.stem, ladders.file_id(file), cfg)
 
     def record(self, **row) -> None:
         self.rows.append(row)
@@ -351,7 +356,7 @@ class Runner:
                 for lv in variant.levels:
                     if lv.round in b.rounds_tested:
                         self.test(name, seed, lv.round, base, lv.theta, lv.bias, lv.mask)
-            ffn = replace(base, fourier=base.width // 2, sigma=b.ffn_sigma)
+            ffn = FFNConfig(**base.to_dict(), fourier=base.width // 2, sigma=b.ffn_sigma)
             for lv in self.ladder("ffn-meta-sparseinr", ffn, seed, b.rounds, "magnitude").levels:
                 name = "ffn:dense-maml" if lv.round == 0 else "ffn:meta-sparseinr"
                 self.test(name, seed, lv.round, ffn, lv.theta, lv.bias, lv.mask)

@@ -4,7 +4,8 @@ Layout (little-endian)::
 
     b"INRZ" | version: u8 | header_len: u32 | header: msgpack map | payload: one zstd frame
 
-The payload holds each tile's surviving weights; the mask is never stored (it ships with the init).
+The payload holds each tile's coded values in the layout its header's ``codec`` names
+(:mod:`.payload`); the mask, basis and entropy tables ship with the init and are never stored.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import zlib
 from dataclasses import asdict, dataclass
 
 import msgpack
-import numpy as np
 import zstandard
 
-from .errors import InrzipError
+from ..errors import InrzipError
+from .payload import LAYOUTS, payload_fits
 
 MAGIC = b"INRZ"
 VERSION = 1
@@ -25,8 +26,6 @@ PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
 MAX_SIDE = 1 << 16  # largest width/height a file may claim
 MAX_PAYLOAD = 1 << 30  # refuse to inflate more than 1 GiB, whatever the header says
-# raw half floats | quantised deltas from the init (int16 + per-value step) | ANS-coded coefficients
-CODECS = ("fp16", "q16", "ans")
 ZSTD_LEVEL = 19
 
 
@@ -58,8 +57,8 @@ class Header:
         ints = ("quality", "width", "height", "tile", "values", "tiles", "raw", "crc")
         if not all(isinstance(getattr(self, k), int) and not isinstance(getattr(self, k), bool) for k in ints):
             raise bad("non-integer field")
-        if self.codec not in CODECS:
-            raise InrzipError(f"unknown value codec {self.codec!r} (this inrzip reads {', '.join(CODECS)})")
+        if self.codec not in LAYOUTS:
+            raise InrzipError(f"unknown value codec {self.codec!r} (this inrzip reads {', '.join(LAYOUTS)})")
         if not (1 <= self.width <= MAX_SIDE and 1 <= self.height <= MAX_SIDE):
             raise bad(f"image size {self.width}x{self.height}")
         if not 2 <= self.tile <= 1024 or not 1 <= self.quality <= 1000 or not 1 <= self.values <= 1 << 24:
@@ -67,71 +66,10 @@ class Header:
         expect = -(-self.width // self.tile) * -(-self.height // self.tile)
         if self.tiles != expect:
             raise bad(f"{self.tiles} tiles for a {self.width}x{self.height} image in {self.tile}-pixel tiles")
-        if self.codec == "ans":
-            if self.raw % 4 or not 4 <= self.raw <= ans_bound(self.tiles, self.values) or self.raw > MAX_PAYLOAD:
-                raise bad("coded payload size out of range for tiles x values")
-        elif self.raw != payload_size(self.codec, self.tiles, self.values) or self.raw > MAX_PAYLOAD:
+        if self.raw > MAX_PAYLOAD or not payload_fits(self.codec, self.raw, self.tiles, self.values):
             raise bad("payload size does not match tiles x values")
         if not 0 <= self.crc < 1 << 32:
             raise bad("checksum field")
-
-
-@dataclass(frozen=True)
-class Quantized:
-    """A ``q16`` payload: integer deltas from the init and the step of each value index."""
-
-    step: np.ndarray  # [values] float32
-    q: np.ndarray  # [tiles, values] int16
-
-
-def payload_size(codec: str, tiles: int, values: int) -> int:
-    """Bytes of the payload after zstd, from the header's counts alone."""
-    return tiles * values * 2 + (values * 4 if codec == "q16" else 0)
-
-
-def ans_bound(tiles: int, values: int) -> int:
-    """Most bytes an ANS payload may hold: 64 bits per symbol is already far past any model's worst case."""
-    return tiles * values * 8 + 64
-
-
-def _planes(a: np.ndarray) -> bytes:
-    """A 2-byte ``[tiles, values]`` array, value-major, high bytes then low bytes.
-
-    Grouping one weight across all tiles, and high bytes apart from low bytes, lets zstd find
-    the redundancy that interleaved 16-bit words hide.
-    """
-    b = np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<")).T).view(np.uint8).reshape(-1, 2)
-    return b[:, 1].tobytes() + b[:, 0].tobytes()
-
-
-def _unplanes(raw: bytes, tiles: int, values: int, dtype: str) -> np.ndarray:
-    n = tiles * values
-    b = np.frombuffer(raw, np.uint8, count=2 * n)
-    planes = np.empty((n, 2), np.uint8)
-    planes[:, 1], planes[:, 0] = b[:n], b[n:]
-    return planes.reshape(-1).view(dtype).reshape(values, tiles).T
-
-
-def pack_values(values: np.ndarray | Quantized | bytes) -> bytes:
-    """fp16: ``[tiles, values]`` floats as half floats. q16: steps (f32) then zigzag int16 deltas. ans: as coded."""
-    if isinstance(values, bytes):
-        return values
-    if isinstance(values, Quantized):
-        q = values.q.astype(np.int32)
-        zigzag = ((q << 1) ^ (q >> 31)).astype("<u2")  # small |q| -> small codes, sign in the low bit
-        return values.step.astype("<f4").tobytes() + _planes(zigzag)
-    return _planes(values.astype("<f2"))
-
-
-def unpack_values(raw: bytes, codec: str, tiles: int, values: int) -> np.ndarray | Quantized | bytes:
-    """Inverse of :func:`pack_values`: float32 ``[tiles, values]``, a :class:`Quantized`, or the coded bytes."""
-    if codec == "ans":
-        return raw
-    if codec == "q16":
-        step = np.frombuffer(raw, "<f4", count=values).astype(np.float32)
-        z = _unplanes(raw[values * 4 :], tiles, values, "<u2").astype(np.int32)
-        return Quantized(step, ((z >> 1) ^ -(z & 1)).astype(np.int16))
-    return _unplanes(raw, tiles, values, "<f2").astype(np.float32)
 
 
 def checksum(header: Header, raw: bytes) -> int:
@@ -141,9 +79,8 @@ def checksum(header: Header, raw: bytes) -> int:
     return zlib.crc32(raw, zlib.crc32(msgpack.packb(fields)))
 
 
-def write(header_fields: dict, values: np.ndarray | Quantized | bytes) -> bytes:
-    """Serialise a header (without raw/crc, which are computed here) and the per-tile values."""
-    raw = pack_values(values)
+def write(header_fields: dict, raw: bytes) -> bytes:
+    """Serialise a header (without raw/crc, which are computed here) and the payload bytes a codec made."""
     header = Header(**header_fields, raw=len(raw), crc=0)
     header = Header(**(asdict(header) | {"crc": checksum(header, raw)}))
     header.check()
@@ -206,12 +143,12 @@ def _inflate(payload: bytes, expect: int) -> bytes:
     return bytes(out)
 
 
-def read(data: bytes) -> tuple[Header, np.ndarray | Quantized | bytes]:
-    """Parse a whole file: validated header and its values (see :func:`unpack_values`)."""
+def read(data: bytes) -> tuple[Header, bytes]:
+    """Parse a whole file: validated header and its payload bytes (checksum verified), for its codec to unpack."""
     header, offset = read_header(data)
     raw = _inflate(data[offset:], header.raw)
     if len(raw) != header.raw:
         raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
     if checksum(header, raw) != header.crc:
         raise InrzipError("corrupt .inrz payload: checksum mismatch")
-    return header, unpack_values(raw, header.codec, header.tiles, header.values)
+    return header, raw

@@ -22,23 +22,29 @@ from .arch import SirenConfig, compaction
 def init_params(cfg: SirenConfig, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
     """SIREN initialisation (Sitzmann et al.): first layer U(+-1/fan_in), others U(+-sqrt(6/fan_in)/w0).
 
-    Biases are drawn from the same range as their layer's weights, as the reference code does.
+    Biases are drawn from the same range as their layer's weights, as the reference code does. A
+    research config that brings its own initialisation (``torch_init``, the paper's FFN) uses it.
     """
+    if hasattr(cfg, "torch_init"):
+        return cfg.torch_init(generator)
     ws, bs = [], []
     for layer, (fan_in, fan_out) in enumerate(cfg.layer_shapes()):
-        if cfg.fourier:  # FFN: PyTorch's nn.Linear default, U(+-1/sqrt(fan_in))
-            bound = 1.0 / math.sqrt(fan_in)
-        else:
-            bound = 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / cfg.w0
+        bound = 1.0 / fan_in if layer == 0 else math.sqrt(6.0 / fan_in) / cfg.w0
         ws.append((torch.rand(fan_in * fan_out, generator=generator) * 2 - 1) * bound)
         bs.append((torch.rand(fan_out, generator=generator) * 2 - 1) * bound)
     return torch.cat(ws), torch.cat(bs)
 
 
-def split_layers(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor) -> list[tuple[Tensor, Tensor]]:
-    """Views of batched flat weights ``[B, P]`` and biases ``[B|1, Q]`` as per-layer ``([B,in,out], [B|1,1,out])``."""
+def split_layers(
+    cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, head: bool = True
+) -> list[tuple[Tensor, Tensor]]:
+    """Views of batched flat weights ``[B, P]`` and biases ``[B|1, Q]`` as per-layer ``([B,in,out], [B|1,1,out])``.
+
+    Without ``head``, the hidden layers only (the weights may stop there).
+    """
     out, wo, bo = [], 0, 0
-    for fan_in, fan_out in cfg.layer_shapes():
+    shapes = cfg.layer_shapes()
+    for fan_in, fan_out in shapes if head else shapes[:-1]:
         w = flat_weights[:, wo : wo + fan_in * fan_out].reshape(-1, fan_in, fan_out)
         b = bias[..., bo : bo + fan_out].reshape(-1, 1, fan_out)
         out.append((w, b))
@@ -76,32 +82,26 @@ def forward_values(cfg: SirenConfig, values: Tensor, bias: Tensor, index: Tensor
     return forward(cfg, *tile_params(cfg, values, bias, index), coords)
 
 
-def forward(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, coords: Tensor) -> Tensor:
+def forward(cfg: SirenConfig, flat_weights: Tensor, bias: Tensor, coords: Tensor, head: bool = True) -> Tensor:
     """Evaluate B networks: ``coords [N,2]`` (shared) or ``[B,N,2]`` -> colours ``[B,N,3]``.
 
     w0 is folded into the (small) weight matrices rather than multiplied into the (large)
-    activations: sin(w0 (xW + b)) = sin(x (w0 W) + w0 b).
+    activations: sin(w0 (xW + b)) = sin(x (w0 W) + w0 b). Without ``head``: the last hidden
+    layer's features ``[B, N, width]`` (the shared body of a basis init). A research config that
+    brings its own walk (``torch_forward``, the paper's FFN) uses it.
     """
-    layers = split_layers(cfg, flat_weights, bias)
+    layers = split_layers(cfg, flat_weights, bias, head)
+    n_layers = len(cfg.layer_shapes())
     batch = flat_weights.shape[0]
     h = coords if coords.dim() == 3 else coords.unsqueeze(0).expand(batch, -1, -1)
-    if cfg.fourier:
-        proj = h @ fourier_matrix(cfg).to(h)
-        h = torch.cat([proj.sin(), proj.cos()], dim=-1)
+    if hasattr(cfg, "torch_forward"):
+        return cfg.torch_forward(layers, h)
     for i, (w, b) in enumerate(layers):
-        if i == len(layers) - 1:
+        if i == n_layers - 1:
             h = torch.baddbmm(b, h, w)
-        elif cfg.fourier:
-            h = torch.baddbmm(b, h, w).relu()
         else:
             h = torch.baddbmm(b * cfg.w0, h, w * cfg.w0).sin()
     return h
-
-
-def fourier_matrix(cfg: SirenConfig) -> Tensor:
-    """The FFN's fixed map ``2 pi B`` ``[2, fourier]``: drawn from a fixed seed, so it is part of the architecture."""
-    g = torch.Generator().manual_seed(20_211_014)
-    return 2 * math.pi * cfg.sigma * torch.randn(cfg.in_features, cfg.fourier, generator=g)
 
 
 def tile_grid(size: int) -> Tensor:
@@ -138,3 +138,8 @@ def compact(cfg: SirenConfig, theta: Tensor, bias: Tensor, mask: Tensor) -> Comp
     plan = compaction(cfg, mask.cpu().numpy())
     w, b, keep = (torch.from_numpy(a).to(theta.device) for a in (plan.weight_index, plan.bias_index, plan.keep))
     return Compacted(plan.cfg, theta[w], bias[b], mask[w], keep)
+
+
+def mask_index(mask: Tensor) -> Tensor:
+    """Positions of surviving weights, in the order values are stored."""
+    return mask.nonzero().squeeze(1)

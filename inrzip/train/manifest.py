@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .arch import SirenConfig
-from .machine import machine
-from .weights import file_id
+from ..inits import file_id
+from ..nets.arch import SirenConfig
+from ..tools.machine import machine
 
 
 def record(

@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+from ..nets.torch_siren import mask_index
+
 GAMMA = 0.2
 
 
@@ -99,8 +101,3 @@ def ladder_counts(n_weights: int, rounds: int, gamma: float = GAMMA) -> list[int
     for _ in range(rounds):
         counts.append(counts[-1] - n_pruned(counts[-1], gamma))
     return counts
-
-
-def mask_index(mask: Tensor) -> Tensor:
-    """Positions of surviving weights, in the order values are stored."""
-    return mask.nonzero().squeeze(1)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import constriction
 import numpy as np
 
-from . import basis
-from .errors import InrzipError
+from ...errors import InrzipError
+from . import model as basis
 
 
 def _groups(activity: np.ndarray, cls: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, int, int]]:

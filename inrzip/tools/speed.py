@@ -1,4 +1,4 @@
-"""Speed and memory benchmarks: ``python -m inrzip.benchmarks`` prints figures and the machine they ran on.
+"""Speed and memory benchmarks: ``python -m inrzip.tools.speed`` prints figures and the machine they ran on.
 
 Each optimisation is timed against the plain implementation in the same run (same process,
 same photo), so the ratios hold on whatever machine runs it. Peak memory of the large-photo
@@ -21,10 +21,17 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import codec, images, masks, siren
-from . import weights as shipped
+from .. import codecs, decoder, images, inits, tiles
+from ..codecs.basis import fit as basis_fit
+from ..codecs.batching import ENCODE_CHUNK
+from ..codecs.siren import fit as siren_fit
+from ..encoder import DEFAULT_STEPS, encode
+from ..nets import torch_siren as siren
+from ..nets.arch import SirenConfig
+from ..nets.device import pick_device
+from ..train import masks
+from ..train.meta import MetaConfig, MetaObjective, outer_step
 from .machine import machine, peak_rss_gb
-from .meta import MetaConfig, MetaObjective, outer_step
 
 SIREN_INIT = "siren-t16-w64"  # the per-tile SIREN ladder whose fit and render optimisations are timed below
 
@@ -52,21 +59,20 @@ def timed(fn: Callable[[], object], dev: torch.device) -> tuple[float, object]:
 
 def encode_variants(rgb: np.ndarray, quality: int, dev: torch.device, steps: int) -> list[dict]:
     """The 100-step fit, plain (0.1: dense 64-unit nets, 256-tile chunks) against each optimisation."""
-    ladder = shipped.load(SIREN_INIT)
+    ladder = inits.load(SIREN_INIT)
     level = ladder.level(quality)
-    n_tiles = math.prod(codec.tiles.grid_shape(*rgb.shape[:2], ladder.cfg.tile))
+    lr = codecs.of(ladder).default_lr
+    n_tiles = math.prod(tiles.grid_shape(*rgb.shape[:2], ladder.cfg.tile))
     variants = [
-        ("plain (dense units, 256-tile chunks)", dict(compact=False, chunk=codec.ENCODE_CHUNK)),
-        ("compact live units, 256-tile chunks", dict(compact=True, chunk=codec.ENCODE_CHUNK)),
+        ("plain (dense units, 256-tile chunks)", dict(compact=False, chunk=ENCODE_CHUNK)),
+        ("compact live units, 256-tile chunks", dict(compact=True, chunk=ENCODE_CHUNK)),
         ("compact live units, one batch", dict(compact=True, chunk=n_tiles)),
         ("default for this device", dict(compact=True, chunk=None)),
     ]
-    codec.fit_image(rgb[:64, :64], ladder, level, 2, codec.DEFAULT_LR, dev)  # warm-up (CUDA context, kernels)
+    siren_fit.fit_images([rgb[:64, :64]], ladder, level, 2, lr, dev)  # warm-up (CUDA context, kernels)
     rows, ref = [], None
     for name, kw in variants:
-        seconds, values = timed(
-            lambda kw=kw: codec.fit_image(rgb, ladder, level, steps, codec.DEFAULT_LR, dev, **kw), dev
-        )
+        seconds, (values,) = timed(lambda kw=kw: siren_fit.fit_images([rgb], ladder, level, steps, lr, dev, **kw), dev)
         ref = values if ref is None else ref
         rows.append({"variant": name, "seconds": seconds, "max_value_diff_vs_plain": float(np.abs(values - ref).max())})
     base = rows[0]["seconds"]
@@ -77,20 +83,18 @@ def encode_variants(rgb: np.ndarray, quality: int, dev: torch.device, steps: int
 
 def decode_variants(rgb: np.ndarray, quality: int, dev: torch.device) -> list[dict]:
     """Render time in-process (plain vs compact), and a whole ``inrzip decode`` command's wall time."""
-    enc = codec.encode(rgb, quality=quality, steps=20, device=dev.type, init=SIREN_INIT)
-    ladder = shipped.find_by_id(enc.header.init)
-    level = ladder.level(enc.header.quality)
+    enc = encode(rgb, quality=quality, steps=20, device=dev.type, init=SIREN_INIT)
+    job = decoder.prepare(enc.data)
     rows = []
-    job = codec.decoder.prepare(enc.data)
-    variants = [("render, torch, plain", codec.torch_network(ladder, level, dev, compact=False))]
-    variants.append(("render, torch, compact", codec.torch_network(ladder, level, dev)))
+    variants = [("render, torch, plain", siren_fit.torch_evaluator(job.init, job.level, dev, compact=False))]
+    variants.append(("render, torch, compact", siren_fit.torch_evaluator(job.init, job.level, dev)))
     if dev.type == "cpu":
         variants.append(("render, numpy, compact (the CLI's decoder)", None))
     for name, evaluate in variants:
-        codec.decoder.render(job, evaluate)  # warm-up
-        seconds, _ = timed(lambda e=evaluate: codec.decoder.render(job, e), dev)
+        decoder.render(job, evaluate)  # warm-up
+        seconds, _ = timed(lambda e=evaluate: decoder.render(job, e), dev)
         rows.append({"variant": name, "seconds": seconds})
-    seconds, _ = timed(lambda: codec.decode(enc.data, device=dev.type), dev)
+    seconds, _ = timed(lambda: decoder.decode(enc.data, device=dev.type), dev)
     rows.append({"variant": "decode() in-process (parse + render)", "seconds": seconds})
     rows.append({"variant": "inrzip decode command (process start included)", "seconds": decode_command(enc.data, dev)})
     t0 = time.perf_counter()
@@ -114,15 +118,16 @@ def decode_command(data: bytes, dev: torch.device) -> float:
 
 def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
     """The default (shared-body) codec: fit alone, whole encode (fit, pack, check decode), render, decode command."""
-    ladder = shipped.load()
-    codec.fit_basis([rgb[:64, :64]], ladder, 2, codec.HEAD_LR, dev)  # warm-up
+    ladder = inits.load()
+    lr = codecs.of(ladder).default_lr
+    basis_fit.fit_images([rgb[:64, :64]], ladder, 2, lr, dev)  # warm-up
     rows = []
-    seconds, _ = timed(lambda: codec.fit_basis([rgb], ladder, steps, codec.HEAD_LR, dev), dev)
+    seconds, _ = timed(lambda: basis_fit.fit_images([rgb], ladder, steps, lr, dev), dev)
     rows.append({"variant": f"fit, {steps} Adam steps, every tile in one run", "seconds": seconds})
-    seconds, enc = timed(lambda: codec.encode(rgb, steps=steps, device=dev.type), dev)
+    seconds, enc = timed(lambda: encode(rgb, steps=steps, device=dev.type), dev)
     rows.append({"variant": f"encode() (fit, quantise, ANS, check decode), {enc.bpp:.3f} bpp", "seconds": seconds})
-    job = codec.decoder.prepare(enc.data)
-    seconds, _ = timed(lambda: codec.decoder.render(job), dev)
+    job = decoder.prepare(enc.data)
+    seconds, _ = timed(lambda: decoder.render(job), dev)
     rows.append({"variant": "render (numpy)", "seconds": seconds})
     rows.append({"variant": "inrzip decode command (process start included)", "seconds": decode_command(enc.data, dev)})
     return rows
@@ -130,7 +135,7 @@ def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
 
 def large(width: int, height: int, steps: int, device: str, image: str | None) -> dict:
     """Encode (and decode at --size 4096) a large photo in a child process; returns its seconds and peak memory."""
-    cmd = [sys.executable, "-m", "inrzip.benchmarks", "--child-large", f"{width}x{height}", "--steps", str(steps)]
+    cmd = [sys.executable, "-m", "inrzip.tools.speed", "--child-large", f"{width}x{height}", "--steps", str(steps)]
     cmd += ["--device", device] + (["--image", image] if image else [])
     r = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -139,9 +144,9 @@ def large(width: int, height: int, steps: int, device: str, image: str | None) -
 def _child_large(size: str, steps: int, device: str, image: str | None) -> None:
     w, h = (int(v) for v in size.split("x"))
     rgb = photo(image, w, h)
-    dev = codec.pick_device(device)
+    dev = pick_device(device)
     base = peak_rss_gb()
-    seconds, enc = timed(lambda: codec.encode(rgb, steps=steps, device=device), dev)
+    seconds, enc = timed(lambda: encode(rgb, steps=steps, device=device), dev)
     out = {
         "size": size,
         "steps": steps,
@@ -152,7 +157,7 @@ def _child_large(size: str, steps: int, device: str, image: str | None) -> None:
         "peak_rss_gb_after_encode": peak_rss_gb(),
         "rss_gb_before_encode": base,
     }
-    seconds, _ = timed(lambda: codec.decode(enc.data, size="4096", device=device), dev)
+    seconds, _ = timed(lambda: decoder.decode(enc.data, size="4096", device=device), dev)
     out |= {"decode_4096_seconds": seconds, "peak_rss_gb_after_decode": peak_rss_gb()}
     if dev.type == "cuda":
         out["cuda_peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
@@ -161,7 +166,7 @@ def _child_large(size: str, steps: int, device: str, image: str | None) -> None:
 
 def meta_throughput(dev: torch.device, seconds: float = 8.0) -> list[dict]:
     """Outer steps per second of the shipped ladder's MAML step (random targets), variant against plain."""
-    cfg = siren.SirenConfig()
+    cfg = SirenConfig()
     g = torch.Generator().manual_seed(0)
     theta, bias = siren.init_params(cfg, g)
     mask = masks.prune(theta, torch.ones(cfg.n_weights, dtype=torch.bool)).to(dev)
@@ -199,9 +204,9 @@ def _table(title: str, rows: list[dict]) -> str:
 @click.command()
 @click.option("--image", help="Photo to benchmark on (default: a sample photo), scaled and cropped to 768x512.")
 @click.option("--device", "device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--steps", default=codec.DEFAULT_STEPS, show_default=True)
+@click.option("--steps", default=DEFAULT_STEPS, show_default=True)
 @click.option("--large", "large_size", default="6000x4000", show_default=True, help="Large photo WxH ('' skips).")
-@click.option("--large-steps", default=codec.DEFAULT_STEPS, show_default=True)
+@click.option("--large-steps", default=DEFAULT_STEPS, show_default=True)
 @click.option("--meta-seconds", default=8.0, show_default=True, help="Seconds per meta-training variant (0 skips).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
 @click.option("--child-large", hidden=True)
@@ -210,14 +215,14 @@ def main(image, device, steps, large_size, large_steps, meta_seconds, json_out, 
     if child_large:
         _child_large(child_large, steps, device, image)
         return
-    dev = codec.pick_device(device)
+    dev = pick_device(device)
     report: dict = {"machine": machine(), "device": str(dev)}
     click.echo(f"machine: {report['machine']}; device {dev}")
     rgb = photo(image, 768, 512)
     report["default_codec_768x512"] = default_codec(rgb, dev, steps)
-    click.echo(_table(f"default codec ({shipped.DEFAULT_INIT}), 768x512 (seconds):", report["default_codec_768x512"]))
-    ladder = shipped.load(SIREN_INIT)
-    quality = codec.default_quality(ladder)
+    click.echo(_table(f"default codec ({inits.DEFAULT_INIT}), 768x512 (seconds):", report["default_codec_768x512"]))
+    ladder = inits.load(SIREN_INIT)
+    quality = codecs.of(ladder).default_quality(ladder, "fp16")
     report["encode_768x512"] = encode_variants(rgb, quality, dev, steps)
     click.echo(
         _table(

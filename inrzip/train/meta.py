@@ -16,12 +16,15 @@ import torch.distributed as dist
 from torch import Tensor
 from torch.nn.parallel import DistributedDataParallel
 
-from . import fit as fitting
-from . import manifest, masks, siren
+from ..codecs.siren import fit as fitting
+from ..codecs.siren.model import save
+from ..files import save_atomic
+from ..nets import torch_siren as siren
+from ..nets.arch import SirenConfig
+from ..nets.optim import psnr
+from ..progress import Progress
+from . import manifest, masks
 from .data import CropSampler, fixed_tiles
-from .progress import Progress
-from .siren import SirenConfig
-from .weights import save
 
 
 @dataclass
@@ -150,7 +153,7 @@ def validate(
     with torch.enable_grad():
         values = fitting.fit(cfg, theta.detach(), bias.detach(), mask, coords, tiles, steps=steps, lr=lr)
     mse = fitting.evaluate(cfg, values, bias.detach(), mask, coords, tiles)
-    return float(fitting.psnr(mse).mean())
+    return float(psnr(mse).mean())
 
 
 def train_ladder(
@@ -218,22 +221,23 @@ def train_ladder(
     def save_ckpt() -> None:
         if rank:
             return
-        tmp = ckpt.with_suffix(".ckpt.tmp")
-        torch.save(
-            {
-                "siren": cfg.to_dict(),
-                "meta": asdict(mc),
-                "theta": theta.detach(),
-                "bias": bias.detach(),
-                "opt": opt.state_dict(),
-                "sampler": sampler.state(),
-                "torch_rng": torch.get_rng_state(),
-                "gen_rng": g.get_state(),
-                "state": state,
-            },
-            tmp,
+        save_atomic(
+            ckpt,
+            lambda f: torch.save(
+                {
+                    "siren": cfg.to_dict(),
+                    "meta": asdict(mc),
+                    "theta": theta.detach(),
+                    "bias": bias.detach(),
+                    "opt": opt.state_dict(),
+                    "sampler": sampler.state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "gen_rng": g.get_state(),
+                    "state": state,
+                },
+                f,
+            ),
         )
-        os.replace(tmp, ckpt)
 
     total = mc.outer_steps + mc.rounds * mc.round_steps
     done = lambda: (mc.outer_steps + (state["round"] - 1) * mc.round_steps if state["round"] else 0) + state["step"]  # noqa: E731
@@ -247,7 +251,7 @@ def train_ladder(
             loss = outer_step(engine, state["mask"], coords, target, opt)
             state["step"] += 1
             state["losses"].append(loss)
-            bar.update(1, round=r, psnr=float(fitting.psnr(torch.tensor(loss))))
+            bar.update(1, round=r, psnr=float(psnr(torch.tensor(loss))))
             if state["step"] % mc.ckpt_every == 0:
                 state["elapsed"] = time.monotonic() - t_start
                 save_ckpt()

@@ -5,15 +5,21 @@ from __future__ import annotations
 import io
 import json
 import time
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from . import basis, codec, images
-from . import weights as shipped
-from .data import list_images
+from .. import codecs, images, inits
+from ..decoder import decode
+from ..encoder import encode
+from ..format.container import read_header
+from ..images import list_images
+from ..metrics import psnr_uint8
+from ..nets.device import pick_device
+from ..search import nearest_size
 from .machine import machine
 
 ANCHOR_FORMATS = {  # Pillow format, save options, quality range
@@ -43,26 +49,17 @@ PUBLISHED = {
 
 
 def at_size(rgb: np.ndarray, target_bytes: int, fmt: str = "jpeg") -> tuple[int, bytes]:
-    """A classic codec at the quality whose file size is nearest ``target_bytes`` (binary search)."""
+    """A classic codec at the quality whose file size is nearest ``target_bytes`` (:func:`search.nearest_size`)."""
     pil_format, options, (q_lo, q_hi) = ANCHOR_FORMATS[fmt]
     im = Image.fromarray(rgb)
-    cache: dict[int, bytes] = {}
 
+    @cache
     def enc(q: int) -> bytes:
-        if q not in cache:
-            buf = io.BytesIO()
-            im.save(buf, format=pil_format, quality=q, **options)
-            cache[q] = buf.getvalue()
-        return cache[q]
+        buf = io.BytesIO()
+        im.save(buf, format=pil_format, quality=q, **options)
+        return buf.getvalue()
 
-    lo, hi = q_lo, q_hi
-    while lo < hi:  # smallest quality whose size >= target
-        mid = (lo + hi) // 2
-        if len(enc(mid)) < target_bytes:
-            lo = mid + 1
-        else:
-            hi = mid
-    best = min({max(lo - 1, q_lo), lo}, key=lambda q: abs(len(enc(q)) - target_bytes))
+    best = nearest_size(lambda q: len(enc(q)), q_lo, q_hi, target_bytes)
     return best, enc(best)
 
 
@@ -80,7 +77,7 @@ def anchor_curve(rgb: np.ndarray, fmt: str) -> list[tuple[int, float, float]]:
         buf = io.BytesIO()
         im.save(buf, format=pil_format, quality=q, **options)
         back = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
-        out.append((q, len(buf.getvalue()) * 8 / (rgb.shape[0] * rgb.shape[1]), codec.psnr_uint8(rgb, back)))
+        out.append((q, len(buf.getvalue()) * 8 / (rgb.shape[0] * rgb.shape[1]), psnr_uint8(rgb, back)))
     return out
 
 
@@ -126,14 +123,7 @@ def seam_psnr(rgb: np.ndarray, recon: np.ndarray, tile: int) -> tuple[float, flo
     y = np.arange(rgb.shape[0]) % tile
     x = np.arange(rgb.shape[1]) % tile
     border = ((y == 0) | (y == tile - 1))[:, None] | ((x == 0) | (x == tile - 1))[None, :]
-    return codec.psnr_uint8(rgb[border], recon[border]), codec.psnr_uint8(rgb[~border], recon[~border])
-
-
-def default_qualities(ladder: shipped.Ladder, codec_name: str = "q16", lo: float = 0.15, hi: float = 1.6) -> list[int]:
-    """Levels whose nominal rate on the tile grid lies in [lo, hi] bpp."""
-    t = ladder.cfg.tile
-    rate = lambda lv: codec.nominal_bpp(lv.n_values, t, 64 * t, 64 * t, codec_name)
-    return [lv.quality for lv in ladder.levels if lo <= rate(lv) <= hi]
+    return psnr_uint8(rgb[border], recon[border]), psnr_uint8(rgb[~border], recon[~border])
 
 
 def run(
@@ -143,115 +133,121 @@ def run(
     lr: float | None = None,
     device: str = "auto",
     limit: int | None = None,
-    init: str = shipped.DEFAULT_INIT,
+    init: str = inits.DEFAULT_INIT,
     codec_names: tuple[str, ...] | None = None,
     bits: float | None = None,
     anchors: tuple[str, ...] = ("jpeg", "webp", "avif"),
     targets: tuple[float, ...] = (),
     log=print,
 ) -> dict:
-    """Fit every image at every level once and pack it with each codec; size-match each anchor to it.
+    """Fit every image once per fit its levels need and pack it at each level with each payload layout;
+    size-match each anchor to every file.
 
     Also: each anchor's own curve over its swept settings (for BD-rate and PSNR at a rate), and,
-    for each ``targets`` bpp, a q16 encode by rate control (``--bpp``: how near it lands).
+    for each ``targets`` bpp, an encode by rate control (``--bpp``: how near it lands).
     """
-    ladder = shipped.load(init)
-    shared_body = isinstance(ladder, basis.BasisLadder)
-    if shared_body:  # one fit per image serves every level; the codec is ANS
-        codec_names = ("ans",)
-        qualities = qualities or list(range(1, len(ladder.qualities) + 1))
-        lr = lr or codec.HEAD_LR
-    else:
-        codec_names = tuple(n for n in (codec_names or ("q16", "fp16")) if n != "ans") or ("q16",)
-        qualities = qualities or default_qualities(ladder, codec_names[0])
-        lr = lr or codec.DEFAULT_LR
+    loaded = inits.load(init)
+    c = codecs.of(loaded)
+    names = tuple(n for n in (codec_names or c.value_codecs) if n in c.value_codecs) or c.value_codecs[:1]
+    qualities = qualities or list(range(1, c.qualities(loaded) + 1))
+    for q in qualities:
+        c.fit_key(loaded, q)  # refuses a level the init does not have, before any fit
+    lr = lr or c.default_lr
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
-    dev = codec.pick_device(device)
     rows, curve_rows, target_rows = [], [], []
-    tile = ladder.cfg.tile
     for path in paths:
         rgb, _ = images.load_image(path)
-        h, w, _ = rgb.shape
-        if shared_body:
-            t0 = time.perf_counter()
-            coef = codec.fit_basis([rgb], ladder, steps, lr, dev)[0]
-            shared_fit_s = time.perf_counter() - t0
-        for q in qualities:
-            torch.manual_seed(0)
-            t0 = time.perf_counter()
-            if not shared_body:
-                values = codec.fit_image(rgb, ladder, ladder.level(q), steps, lr, dev)
-            fit_s = shared_fit_s if shared_body else time.perf_counter() - t0
-            for name in codec_names:
-                t0 = time.perf_counter()
-                if shared_body:
-                    data = codec.pack_basis(ladder, ladder.s_for(q), coef, w, h)
-                else:
-                    data = codec.pack(ladder, ladder.level(q), values, w, h, name, bits)
-                enc_s = fit_s + time.perf_counter() - t0
-                t0 = time.perf_counter()
-                recon = codec.decode(data, device=device)
-                border, interior = seam_psnr(rgb, recon, tile)
-                row = {
-                    "image": path.name,
-                    "codec": name,
-                    "quality": q,
-                    "bytes": len(data),
-                    "bpp": len(data) * 8 / (w * h),
-                    "psnr": codec.psnr_uint8(rgb, recon),
-                    "psnr_tile_border": border,
-                    "psnr_tile_interior": interior,
-                    "encode_s": enc_s,
-                    "decode_s": time.perf_counter() - t0,
-                }
-                for fmt in anchors:
-                    aq, adata = at_size(rgb, len(data), fmt)
-                    argb = np.asarray(Image.open(io.BytesIO(adata)).convert("RGB"))
-                    row |= {
-                        f"{fmt}_quality": aq,
-                        f"{fmt}_bpp": len(adata) * 8 / (w * h),
-                        f"{fmt}_psnr": codec.psnr_uint8(rgb, argb),
-                    }
-                rows.append(row)
-                log(
-                    f"{path.name} q{q} {name}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({enc_s:.1f} s) | "
-                    + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
-                )
+        rows += _image_rows(path.name, rgb, loaded, qualities, names, steps, lr, device, bits, anchors, log)
         for target in targets:
-            enc = codec.encode(
-                rgb, bpp=target, steps=steps, lr=lr, device=device, init=init, codec=None if shared_body else "q16"
-            )
-            target_rows.append(
-                {
-                    "image": path.name,
-                    "target_bpp": target,
-                    "quality": enc.header.quality,
-                    "bpp": enc.bpp,
-                    "psnr": enc.psnr,
-                    "encode_s": enc.seconds,
-                }
-            )
+            enc = encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=loaded)
+            row = dict(image=path.name, target_bpp=target, quality=enc.header.quality, bpp=enc.bpp, psnr=enc.psnr)
+            target_rows.append(row | {"encode_s": enc.seconds})
             log(f"{path.name} --bpp {target}: {enc.bpp:.3f} bpp, level {enc.header.quality}, {enc.psnr:.2f} dB")
         for fmt in anchors:
             for setting, bpp, psnr in anchor_curve(rgb, fmt):
                 curve_rows.append({"image": path.name, "anchor": fmt, "setting": setting, "bpp": bpp, "psnr": psnr})
+    report = {
+        "data": str(data_dir or "sample photos"),
+        "images": len(paths),
+        "init": loaded.name,
+        "init_id": loaded.id,
+        "steps": steps,
+        "lr": lr,
+        "bits": bits if "q16" in names else None,
+        "anchors": list(anchors),
+        "machine": machine(),
+        "rows": rows,
+        "means": _level_means(rows, names, qualities, anchors),
+        "anchor_curves": _anchor_curves(curve_rows, anchors),
+        "anchor_rows": curve_rows,
+        "targets": _target_means(target_rows, targets),
+        "target_rows": target_rows,
+    }
+    report["summary"] = summarize(report)
+    return report
+
+
+def _image_rows(name, rgb, init, qualities, names, steps, lr, device, bits, anchors, log) -> list[dict]:
+    """One row per (level, payload layout) of one image: its file's rate, PSNR and seconds, and each size-matched
+    anchor. Levels that share a fit (every level of a basis init) are fitted once."""
+    c = codecs.of(init)
+    h, w, _ = rgb.shape
+    dev = pick_device(device)
+    fits: dict = {}
+    rows = []
+    for q in qualities:
+        key = c.fit_key(init, q)
+        if key not in fits:
+            torch.manual_seed(0)
+            t0 = time.perf_counter()
+            fits[key] = (c.fit(init, [rgb], key, steps, lr, dev, None, None)[0], time.perf_counter() - t0)
+        fitted, fit_s = fits[key]
+        for value_codec in names:
+            t0 = time.perf_counter()
+            data = c.pack(init, fitted, w, h, q, value_codec, bits)
+            enc_s = fit_s + time.perf_counter() - t0
+            t0 = time.perf_counter()
+            recon = decode(data, device=device, init=init)
+            dec_s = time.perf_counter() - t0
+            header = read_header(data)[0]
+            border, interior = seam_psnr(rgb, recon, header.tile)
+            row = dict(image=name, codec=value_codec, quality=q, values=header.values, bytes=len(data))
+            row |= dict(bpp=len(data) * 8 / (w * h), psnr=psnr_uint8(rgb, recon))
+            row |= dict(psnr_tile_border=border, psnr_tile_interior=interior, encode_s=enc_s, decode_s=dec_s)
+            for fmt in anchors:
+                aq, adata = at_size(rgb, len(data), fmt)
+                argb = np.asarray(Image.open(io.BytesIO(adata)).convert("RGB"))
+                row |= {
+                    f"{fmt}_quality": aq,
+                    f"{fmt}_bpp": len(adata) * 8 / (w * h),
+                    f"{fmt}_psnr": psnr_uint8(rgb, argb),
+                }
+            rows.append(row)
+            log(
+                f"{name} q{q} {value_codec}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({enc_s:.1f} s) | "
+                + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
+            )
+    return rows
+
+
+def _level_means(rows: list[dict], names, qualities, anchors) -> list[dict]:
+    """Mean over images of every figure, per (payload layout, level): the RD curve is mean per-image PSNR."""
     keys = ["bpp", "psnr", "psnr_tile_border", "psnr_tile_interior", "encode_s", "decode_s"]
     keys += [f"{f}_{k}" for f in anchors for k in ("bpp", "psnr")]
     means = []
-    for name in codec_names:
+    for name in names:
         for q in qualities:
             sel = [r for r in rows if r["quality"] == q and r["codec"] == name]
             means.append(
-                {
-                    "codec": name,
-                    "quality": q,
-                    "n_weights": (
-                        int(basis.mask(ladder, ladder.s_for(q)).sum()) if shared_body else ladder.level(q).n_weights
-                    ),
-                    **{k: float(np.mean([r[k] for r in sel])) for k in keys},
-                }
+                {"codec": name, "quality": q, "values": sel[0]["values"] if sel else 0}
+                | {k: float(np.mean([r[k] for r in sel])) for k in keys}
             )
+    return means
+
+
+def _anchor_curves(curve_rows: list[dict], anchors) -> dict:
+    """Each anchor's curve: mean bpp and PSNR over images at each swept setting."""
     curves = {}
     for fmt in anchors:
         pts = []
@@ -265,10 +261,15 @@ def run(
                 }
             )
         curves[fmt] = pts
-    target_means = []
+    return curves
+
+
+def _target_means(target_rows: list[dict], targets) -> list[dict]:
+    """How near ``--bpp`` lands: mean rate, mean |error|, PSNR and seconds per target."""
+    out = []
     for target in targets:
         sel = [r for r in target_rows if r["target_bpp"] == target]
-        target_means.append(
+        out.append(
             {
                 "target_bpp": target,
                 "bpp": float(np.mean([r["bpp"] for r in sel])),
@@ -277,25 +278,7 @@ def run(
                 "encode_s": float(np.mean([r["encode_s"] for r in sel])),
             }
         )
-    report = {
-        "data": str(data_dir or "sample photos"),
-        "images": len(paths),
-        "init": ladder.name,
-        "init_id": ladder.id,
-        "steps": steps,
-        "lr": lr,
-        "bits": None if shared_body else (bits if bits is not None else codec.DEFAULT_BITS),
-        "anchors": list(anchors),
-        "machine": machine(),
-        "rows": rows,
-        "means": means,
-        "anchor_curves": curves,
-        "anchor_rows": curve_rows,
-        "targets": target_means,
-        "target_rows": target_rows,
-    }
-    report["summary"] = summarize(report)
-    return report
+    return out
 
 
 def summarize(report: dict) -> dict:
@@ -327,13 +310,13 @@ def format_table(report: dict) -> str:
         f"{report['steps']} steps, lr {report['lr']:g}"
         + ("" if report["bits"] is None else f", q16 at {report['bits']:g} bits"),
         f"machine: {report['machine']}",
-        f"{'codec':>5} {'quality':>7} {'weights':>7} {'bpp':>7} {'PSNR':>7} {'border':>7} {'inner':>7} "
+        f"{'codec':>5} {'quality':>7} {'values':>7} {'bpp':>7} {'PSNR':>7} {'border':>7} {'inner':>7} "
         f"{'enc s':>6} {'dec s':>6} | "
         + " | ".join(f"{f.upper() + ' bpp':>9} {f.upper() + ' PSNR':>10}" for f in anchors),
     ]
     for m in report["means"]:
         lines.append(
-            f"{m['codec']:>5} {m['quality']:>7} {m['n_weights']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} "
+            f"{m['codec']:>5} {m['quality']:>7} {m['values']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} "
             f"{m['psnr_tile_border']:>7.2f} {m['psnr_tile_interior']:>7.2f} "
             f"{m['encode_s']:>6.2f} {m['decode_s']:>6.3f} | "
             + " | ".join(f"{m[f + '_bpp']:>9.3f} {m[f + '_psnr']:>10.2f}" for f in anchors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .container import Quantized
+from ...format.payload import Quantized
 
 MAX_Q = 32767
 

@@ -10,12 +10,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class SirenConfig:
-    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3.
-
-    With ``fourier > 0`` it is instead the paper's Fourier-feature network (FFN, Tancik et al.):
-    a fixed Gaussian map x -> [sin 2pi xB, cos 2pi xB] (B: 2 x fourier, std ``sigma``, not a
-    parameter, never pruned) feeding ReLU layers; only the codec's SIREN is used by the decoder.
-    """
+    """Architecture of one tile network: 2 -> width (sine) -> depth x (width -> width) -> 3."""
 
     width: int = 64
     depth: int = 0
@@ -23,13 +18,10 @@ class SirenConfig:
     tile: int = 16
     in_features: int = 2
     out_features: int = 3
-    fourier: int = 0  # FFN: Fourier features (0: SIREN)
-    sigma: float = 10.0  # FFN: std of B, coordinates in [-1, 1]
 
     def layer_shapes(self) -> list[tuple[int, int]]:
         """(fan_in, fan_out) of each linear layer, input to output."""
-        first = 2 * self.fourier if self.fourier else self.in_features
-        dims = [first] + [self.width] * (self.depth + 1) + [self.out_features]
+        dims = [self.in_features] + [self.width] * (self.depth + 1) + [self.out_features]
         return list(zip(dims[:-1], dims[1:], strict=True))
 
     @property
@@ -43,6 +35,15 @@ class SirenConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, fields: dict) -> SirenConfig:
+        """The config an init file records (its ``siren`` entry); files of 0.1.0 also carry the FFN's fields."""
+        fields = dict(fields)
+        if fields.pop("fourier", 0):
+            raise ValueError("a research (Fourier-feature) network, not a codec initialization")
+        fields.pop("sigma", None)
+        return cls(**fields)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The shared-body initialization: a SIREN whose hidden layers every tile shares and whose head each tile fits.
 
-Issue 3's lever "what adapts per tile and what is shared", taken to its end. The hidden sine
-layers (the *body*) are meta-learned once and shipped; a tile adapts only the last layer. The
+The hidden sine layers (the *body*) are meta-learned once and shipped; a tile adapts only the
+last layer. The
 last layer is parametrised in a shipped orthonormal coordinate system, per colour channel:
 
     colour(x) = mean + U @ [ phi_c(x) . coef_c ]_c,   phi_c(x) = [1, body(x)] @ basis_c
@@ -22,13 +22,15 @@ so encoder and decoder agree bit for bit on any machine.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from .arch import SirenConfig
+from ...files import save_atomic
+from ...nets import numpy_siren
+from ...nets.arch import SirenConfig
 
 FORMAT = "inrzip-basis-1"
 PER_OCTAVE = 16  # step indices per octave: --bpp lands within ~2 % by choosing one
@@ -46,6 +48,7 @@ N_ACTIVITY = len(ACTIVITY_EDGES)
 class BasisLadder:
     """A shipped shared-body initialization (see the module docstring)."""
 
+    format: ClassVar[str] = FORMAT
     name: str
     id: str
     cfg: SirenConfig  # the SIREN; its hidden layers are the body, its last layer is the per-tile head
@@ -119,13 +122,7 @@ def deadzone_quantize(coef: np.ndarray, s: int, deadzone: float) -> np.ndarray:
 
 def features(cfg: SirenConfig, body_w: np.ndarray, body_b: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """``[..., width + 1]``: a leading 1, then the body's last sine layer at ``coords [..., 2]`` (float32)."""
-    h = coords.astype(np.float32)
-    wo = bo = 0
-    w0 = np.float32(cfg.w0)
-    for fan_in, fan_out in cfg.layer_shapes()[:-1]:
-        w = body_w[wo : wo + fan_in * fan_out].reshape(fan_in, fan_out)
-        h = np.sin((h @ w + body_b[bo : bo + fan_out]) * w0)
-        wo, bo = wo + fan_in * fan_out, bo + fan_out
+    h = numpy_siren.forward(cfg, body_w, body_b, coords, head=False)
     return np.concatenate([np.ones((*h.shape[:-1], 1), np.float32), h], axis=-1)
 
 
@@ -172,15 +169,13 @@ def save(path: Path, cfg: SirenConfig, arrays: dict, qualities: list[int]) -> No
         "siren": np.array(json.dumps(cfg.to_dict())),
         "meta": np.array(json.dumps(meta)),
     } | {k: np.asarray(v) for k, v in arrays.items()}
-    tmp = Path(path).with_suffix(".npz.tmp")
-    with open(tmp, "wb") as f:
-        np.savez_compressed(f, **payload)  # the entropy tables are mostly their floor value: they compress well
-    os.replace(tmp, path)
+    # the entropy tables are mostly their floor value: they compress well
+    save_atomic(path, lambda f: np.savez_compressed(f, **payload))
 
 
 def from_npz(z, name: str, file_id: str) -> BasisLadder:
-    """A BasisLadder from an opened ``.npz`` (format already checked by :mod:`weights`)."""
-    cfg = SirenConfig(**json.loads(str(z["siren"])))
+    """A BasisLadder from an opened ``.npz`` (format already checked by :mod:`inrzip.inits`)."""
+    cfg = SirenConfig.from_dict(json.loads(str(z["siren"])))
     meta = json.loads(str(z["meta"]))
     rms = z["rms"].astype(np.float32)
     ladder = BasisLadder(

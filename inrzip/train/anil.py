@@ -21,8 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import basis, manifest, siren
-from .arch import SirenConfig
+from ..codecs.basis import model as basis
+from ..nets import torch_siren as siren
+from ..nets.arch import SirenConfig
+from ..nets.optim import adam
+from . import manifest
 from .data import CropSampler
 
 DEADZONE = 0.7  # rounding threshold (val: README)
@@ -30,12 +33,7 @@ DEADZONE = 0.7  # rounding threshold (val: README)
 
 def body_features(cfg: SirenConfig, body_w: torch.Tensor, body_b: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
     """torch twin of :func:`basis.features`: ``[N, width + 1]``."""
-    h = coords
-    wo = bo = 0
-    for fan_in, fan_out in cfg.layer_shapes()[:-1]:
-        w = body_w[wo : wo + fan_in * fan_out].reshape(fan_in, fan_out)
-        h = torch.sin((h @ w + body_b[bo : bo + fan_out]) * cfg.w0)
-        wo, bo = wo + fan_in * fan_out, bo + fan_out
+    h = siren.forward(cfg, body_w[None], body_b[None], coords, head=False)[0]
     return torch.cat([torch.ones(h.shape[0], 1, dtype=h.dtype), h], dim=1)
 
 
@@ -74,16 +72,17 @@ def train(
     body_w = theta[: -cfg.width * cfg.out_features].clone().requires_grad_(True)
     body_b = bias[: -cfg.out_features].clone().requires_grad_(True)
     coords = siren.tile_grid(cfg.tile)
-    opt = torch.optim.Adam([body_w, body_b], lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    for it in range(steps):
+
+    def loss(_: int) -> torch.Tensor:
         pick = torch.randint(z.shape[0], (batch,), generator=gen)
-        loss = projection_loss(body_features(cfg, body_w, body_b, coords), z[pick])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        return projection_loss(body_features(cfg, body_w, body_b, coords), z[pick])
+
+    def report(it: int, value: torch.Tensor) -> None:
         if it % 250 == 0 or it == steps - 1:
-            log(f"step {it}: projection PSNR {-10 * math.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
+            log(f"step {it}: projection PSNR {-10 * math.log10(value.item()):.2f} dB ({time.time() - t0:.0f} s)")
+
+    adam([body_w, body_b], loss, steps, lr, report)
     with torch.no_grad():
         feat = body_features(cfg, body_w, body_b, coords)
         ceiling = -10 * math.log10(projection_loss(feat, z).item())  # of any head, over all training tiles

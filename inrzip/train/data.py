@@ -9,18 +9,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
-
-
-def list_images(folder: str | Path) -> list[Path]:
-    """Image files under ``folder`` (recursive), sorted so runs are reproducible."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise FileNotFoundError(f"not a directory: {root}")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-    if not files:
-        raise FileNotFoundError(f"no images in {root}")
-    return files
+from ..images import list_images
 
 
 def load_rgb_uint8(path: Path) -> np.ndarray:

@@ -1,0 +1,110 @@
+"""The shared-body codec (``ans``): per-tile head coefficients in a learned orthonormal basis, dead-zone
+quantised and ANS-coded. The init's format is ``inrzip-basis-1``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from ...errors import InrzipError
+from ...format import container
+from ...format.container import Header
+from ...search import nearest_size
+from .. import Evaluate, check_quality
+from . import entropy
+from . import model as basis
+from .model import BasisLadder
+
+HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
+
+
+class BasisCodec:
+    format = basis.FORMAT
+    value_codecs = ("ans",)
+    default_lr = HEAD_LR
+
+    def load(self, z, name: str, file_id: str) -> BasisLadder:
+        return basis.from_npz(z, name, file_id)
+
+    def qualities(self, init: BasisLadder) -> int:
+        return len(init.qualities)
+
+    def options(self, init: BasisLadder, value_codec: str | None, bits: float | None, bpp: float | None) -> str:
+        if value_codec not in (None, "ans") or bits is not None:
+            raise InrzipError(f"{init.name} stores ANS-coded coefficients: --codec fp16/q16 and --bits do not apply")
+        return "ans"
+
+    def default_quality(self, init: BasisLadder, value_codec: str = "ans") -> int:
+        """The middle level (~1 bpp on Kodak)."""
+        return (len(init.qualities) + 1) // 2
+
+    def quality_for_bpp(self, init: BasisLadder, bpp: float, width: int, height: int, value_codec: str) -> None:
+        """Rate control needs no level before the fit: one fit serves every step index."""
+        return None
+
+    def fit_key(self, init: BasisLadder, quality: int | None) -> int:
+        """One fit serves every level: the functions are orthonormal, so only quantisation depends on the step."""
+        if quality is not None:
+            check_quality(quality, len(init.qualities), init.name)
+        return 0
+
+    def fit(self, init, images, key, steps, lr, device, chunk, on_step) -> list[np.ndarray]:
+        from . import fit
+
+        return fit.fit_images(images, init, steps, lr, device, chunk, on_step)
+
+    def pack(self, init, fitted, width, height, quality, value_codec="ans", bits=None, bpp=None) -> bytes:
+        """At a level's step index, or (``quality`` None) at the step index whose file lands nearest ``bpp``."""
+        if quality is not None:
+            return pack(init, init.s_for(quality), fitted, width, height)
+
+        @cache
+        def packed(step_index: int) -> bytes:
+            return pack(init, step_index, fitted, width, height)
+
+        best = nearest_size(lambda s: len(packed(s)), *basis.S_RANGE, bpp * width * height / 8)
+        return packed(best)
+
+    def unpack(self, init: BasisLadder, header: Header, raw: bytes) -> tuple[int, np.ndarray]:
+        """Entropy-decode the step index's coefficients and dequantise them."""
+        s = header.quality
+        if header.codec != "ans":
+            raise InrzipError(f"corrupt .inrz header: {init.name} files use codec ans, not {header.codec}")
+        if not basis.S_RANGE[0] <= s <= basis.S_RANGE[1]:
+            raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
+        if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s).sum()):
+            raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
+        q = entropy.decode(raw, header.tiles, basis.classes(init, s), *basis.tables_for(init, s), basis.RMAX)
+        return s, (q * np.float32(basis.step(s))).astype(np.float32)
+
+    def evaluator(self, init: BasisLadder, level: int, device=None) -> Evaluate:
+        if device is not None:
+            from .fit import torch_evaluator
+
+            return torch_evaluator(init, level, device)
+        return lambda values, coords: basis.evaluate(init, basis.expand(init, level, values), coords)
+
+    def describe(self, header: Header) -> str:
+        return f"step index {header.quality} (step {basis.step(header.quality):.4f})"
+
+
+def pack(ladder: BasisLadder, step_index: int, coef: np.ndarray, width: int, height: int) -> bytes:
+    """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
+    keep = basis.mask(ladder, step_index)
+    q = basis.deadzone_quantize(coef[:, keep], step_index, ladder.deadzone)
+    raw = entropy.encode(q, basis.classes(ladder, step_index), *basis.tables_for(ladder, step_index), basis.RMAX)
+    fields = dict(
+        init=ladder.id,
+        quality=step_index,
+        width=width,
+        height=height,
+        tile=ladder.cfg.tile,
+        codec="ans",
+        values=int(keep.sum()),
+        tiles=coef.shape[0],
+    )
+    return container.write(fields, raw)
+
+
+CODEC = BasisCodec()
