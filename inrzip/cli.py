@@ -41,19 +41,27 @@ def _say(msg: str, to_stderr: bool = False) -> None:
     click.echo(msg, err=to_stderr)
 
 
-def _bar(label: str):
+def _bar(label: str, unit: str = "steps"):
+    """A progress callback ``(done, total)``: a bar on a terminal's stderr, silent elsewhere (INRZIP_PROGRESS=1
+    prints a line every 30 s instead)."""
     from .progress import Progress
 
     state: dict = {}
 
-    def on_step(done: int, total: int) -> None:
+    def update(done: int, total: int) -> None:
         if "bar" not in state:
-            state["bar"] = Progress(total, label)
+            state["bar"] = Progress(total, label, unit=unit, forced=os.environ.get("INRZIP_PROGRESS") == "1")
         state["bar"].update(done - state["bar"].done)
         if done == total:
             state["bar"].close()
 
-    return on_step
+    return update
+
+
+def _check_stdout(dst: str) -> None:
+    """``-o -`` writes binary data: never onto a terminal."""
+    if dst == "-" and sys.stdout.isatty():
+        raise InrzipError("refusing to write binary data to a terminal (redirect stdout, or give -o FILE)")
 
 
 @click.group(cls=Cli)
@@ -85,8 +93,14 @@ device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda
     "fp16 half-float weights (the paper's format, their default) or q16 quantised deltas (their default with --bpp).",
 )
 @click.option("--bits", type=float, help="q16 resolution (+-4 rms over 2^bits steps). Default 5, or set by --bpp.")
+@click.option(
+    "--alpha-quality", type=int, help="Level of a soft alpha plane (default: the finest). 0/255 alpha is exact."
+)
+@click.option("--strip", is_flag=True, help="Drop EXIF, ICC profile and XMP (kept by default).")
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, force) -> None:
+def encode(
+    inputs, output, quality, bpp, steps, lr, device, seed, init, codec_name, bits, alpha_quality, strip, force
+) -> None:
     """Encode images (files, folders of images, or '-' for stdin) to .inrz.
 
     Several images are fitted in one vectorised run; under torchrun each rank takes its share.
@@ -100,8 +114,9 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
     loaded = inits.load(init or inits.DEFAULT_INIT)
     codec = codecs.of(loaded)
     codec.options(loaded, codec_name, bits, bpp)
-    if quality is not None:
-        codec.fit_key(loaded, quality)
+    for q in (quality, alpha_quality):
+        if q is not None:
+            codec.fit_key(loaded, q)
     sources = _sources(inputs)
     if len(sources) > 1 and output is not None:
         raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
@@ -109,7 +124,9 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
     jobs = []
     for src in sources[rank::world]:
         dst = output or ("-" if src == "-" else str(Path(src).with_suffix(".inrz")))
+        _check_stdout(dst)
         if dst != "-":
+            _not_the_source(src, dst)
             files.check_writable(Path(dst), force)
         jobs.append((src, dst))
     from . import encoder
@@ -121,7 +138,7 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
         loaded_images = []
         for src, dst in group:
             try:
-                rgb, notes = images.load_image(files.read_input(src) if src == "-" else src)
+                picture, notes = images.load_picture(files.read_input(src) if src == "-" else src)
             except InrzipError as e:
                 if len(jobs) == 1:
                     raise
@@ -130,7 +147,7 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
                 continue
             for note in notes:
                 click.echo(f"inrzip: warning: {src}: {note}", err=True)
-            loaded_images.append((src, dst, rgb))
+            loaded_images.append((src, dst, picture))
         if not loaded_images:
             continue
         label = (
@@ -139,7 +156,7 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
             else f"encode {len(loaded_images)} images"
         )
         results = encoder.encode_batch(
-            [rgb for _, _, rgb in loaded_images],
+            [picture for _, _, picture in loaded_images],
             quality=quality,
             bpp=bpp,
             steps=steps,
@@ -150,13 +167,22 @@ def encode(inputs, output, quality, bpp, steps, lr, device, seed, init, codec_na
             codec=codec_name,
             bits=bits,
             on_step=_bar(label),
+            alpha_quality=alpha_quality,
+            strip=strip,
         )
         for (src, dst, _), result in zip(loaded_images, results, strict=True):
             files.write_atomic(dst, result.data, force=force)
             h = result.header
+            extra = ""
+            if result.alpha_psnr is not None:
+                exact = result.alpha_psnr == float("inf")
+                extra += f", alpha {result.alpha_bytes:,} bytes ({'exact' if exact else f'{result.alpha_psnr:.2f} dB'})"
+            if result.metadata_bytes:
+                extra += f", metadata {result.metadata_bytes:,} bytes"
             _say(
-                f"{src} -> {dst}: {h.width}x{h.height}, {codec.describe(h)}, {h.codec}, {len(result.data):,} bytes, "
-                f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB, {result.seconds:.1f} s",
+                f"{src} -> {dst}: {h.width}x{h.height} {result.mode}, {codec.describe(h)}, {h.codec}, "
+                f"{len(result.data):,} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{extra}, "
+                f"{result.seconds:.1f} s",
                 to_stderr=dst == "-",
             )
     if failed:
@@ -232,10 +258,26 @@ def _cuda_for_rank() -> bool:
     return True
 
 
+OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".tif": "TIFF", ".tiff": "TIFF"}
+
+
 @main.command()
-@click.argument("input")
-@click.option("-o", "--output", help="Output image ('-' for PNG on stdout). Default: beside the input, .png.")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    help="Output image (.png, .jpg, .webp, .tif; '-' for PNG on stdout). Default: beside the input, NAME.decoded.png.",
+)
 @click.option("--size", help="N: longer side N, aspect kept; WxH: exactly that. Default: the original size.")
+@click.option(
+    "-t",
+    "--to",
+    "ext",
+    type=click.Choice(["png", "jpg", "webp", "tif"]),
+    default="png",
+    show_default=True,
+    help="Format of the default outputs.",
+)
 @click.option("--init", "init", default=None, help="The file's initialization as a .npz path, when not installed.")
 @click.option(
     "--device",
@@ -244,52 +286,104 @@ def _cuda_for_rank() -> bool:
     show_default=True,
     help="cuda: render with torch on the GPU. auto and cpu: render with numpy (no torch import, faster to start).",
 )
-@click.option("-f", "--force", is_flag=True, help="Overwrite an existing output.")
-def decode(input, output, size, init, device, force) -> None:
-    """Decode a .inrz file to an image at any resolution."""
-    from . import decoder, files
+@click.option("--strip", is_flag=True, help="Do not write the file's EXIF, ICC profile and XMP into the image.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing output (never the input itself).")
+def decode(inputs, output, size, ext, init, device, strip, force) -> None:
+    """Decode .inrz files (or folders of them) to images at any resolution, in the mode they were encoded from."""
+    from . import decoder, files, images
+    from .format import container
 
-    dst = output or ("-" if input == "-" else str(Path(input).with_suffix(".png")))
-    if dst != "-":
-        files.check_writable(Path(dst), force)
-    data = files.read_input(input)
-    rgb = decoder.decode(data, size=size, device="cuda" if device == "cuda" else "cpu", init=init)
-    fmt = "PNG" if dst == "-" else None
-    files.write_atomic(dst, _image_bytes(rgb, dst, fmt), force=force)
-    _say(f"{input} -> {dst}: {rgb.shape[1]}x{rgb.shape[0]}", to_stderr=dst == "-")
+    sources = _inrz_sources(inputs)
+    if len(sources) > 1 and output not in (None,):
+        raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
+    jobs = []
+    for src in sources:
+        dst = output or ("-" if src == "-" else str(_decoded_name(Path(src), ext)))
+        _check_stdout(dst)
+        if dst != "-":
+            _not_the_source(src, dst)
+            if Path(dst).suffix.lower() not in OUTPUT_FORMATS:
+                raise InrzipError(f"{dst}: unknown image type (use {', '.join(OUTPUT_FORMATS)})")
+        jobs.append((src, dst))
+    bar = _bar(f"decode {len(jobs)} files", "files") if len(jobs) > 1 else None
+    failed = 0
+    for k, (src, dst) in enumerate(jobs):
+        try:
+            data = files.read_input(src)
+            container.read_header(data)  # "not an .inrz file" before anything about the output
+            if dst != "-":
+                files.check_writable(Path(dst), force)
+            tiles = _bar(f"decode {Path(src).name}", "tiles") if len(jobs) == 1 else None
+            decoded = decoder.decode_picture(data, size, "cuda" if device == "cuda" else "cpu", init, on_tiles=tiles)
+            fmt = "PNG" if dst == "-" else OUTPUT_FORMATS[Path(dst).suffix.lower()]
+            if fmt == "JPEG":
+                click.echo(
+                    f"inrzip: note: {dst}: JPEG adds a second lossy step (use .png for the decode itself)", err=True
+                )
+            metadata = {} if strip else decoded.metadata
+            files.write_atomic(dst, images.encode_file(images.to_pil(decoded.pixels, metadata), fmt), force=force)
+        except InrzipError as e:
+            if len(jobs) == 1:
+                raise
+            click.echo(f"inrzip: error: {src}: {e} (skipped)", err=True)
+            failed += 1
+            continue
+        finally:
+            if bar is not None:
+                bar(k + 1, len(jobs))
+        h, w = decoded.pixels.shape[:2]
+        _say(f"{src} -> {dst}: {w}x{h} {decoded.mode}", to_stderr=dst == "-")
+    if failed:
+        raise InrzipError(f"{failed} of {len(jobs)} files could not be decoded")
 
 
-def _image_bytes(rgb, dst: str, fmt: str | None) -> bytes:
-    import io
+def _inrz_sources(inputs: tuple[str, ...]) -> list[str]:
+    """Files, or the .inrz files inside folders, or '-'."""
+    out: list[str] = []
+    for src in inputs:
+        if src != "-" and Path(src).is_dir():
+            found = sorted(str(p) for p in Path(src).rglob("*.inrz") if p.is_file())
+            if not found:
+                raise InrzipError(f"no .inrz files in {src}")
+            out += found
+        else:
+            out.append(src)
+    return out
 
-    from PIL import Image
 
-    buf = io.BytesIO()
-    try:
-        Image.fromarray(rgb, "RGB").save(
-            buf, format=fmt or Image.registered_extensions().get(Path(dst).suffix.lower(), "PNG")
-        )
-    except (KeyError, ValueError, OSError) as e:
-        raise InrzipError(f"cannot write {dst}: {e}") from None
-    return buf.getvalue()
+def _decoded_name(src: Path, ext: str) -> Path:
+    """``photo.inrz`` -> ``photo.decoded.png``: never the name of the photo it was made from."""
+    return src.with_name(f"{src.stem}.decoded.{ext}")
+
+
+def _not_the_source(src: str, dst: str) -> None:
+    """No output may replace its own input, even with --force."""
+    if src != "-" and Path(dst).exists() and Path(dst).resolve() == Path(src).resolve():
+        raise InrzipError(f"{dst} is the input itself: refusing to overwrite it (give -o another name)")
 
 
 @main.command()
-@click.argument("input")
-def info(input) -> None:
-    """Print a .inrz header: init, level, size, codec, bytes."""
+@click.argument("inputs", nargs=-1, required=True)
+def info(inputs) -> None:
+    """Print .inrz headers: init, level, size, mode, codec, bytes (metadata and alpha included)."""
     from . import files, inits
     from .format import container
 
-    data = files.read_input(input)
-    header, offset = container.read_header(data)
-    _say(
-        f"file        {input}\nbytes       {len(data):,} (header {offset}, payload {len(data) - offset:,})\n"
-        f"bpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
-        f"image       {header.width}x{header.height}\ninit        {header.init} ({inits.name_of(header.init)})\n"
-        f"level       {_describe(header)}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
-        f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}"
-    )
+    for k, src in enumerate(inputs):
+        data = files.read_input(src)
+        header, raw, extras = container.read_all(data)
+        offset = container.read_header(data)[1]
+        sections = "".join(f"\n{name:<12}{len(v):,} bytes" for name, v in extras.sections.items())
+        _say(
+            ("\n" if k else "")
+            + f"file        {src}\nbytes       {len(data):,} (header {offset}, payload and sections "
+            f"{len(data) - offset:,})\nbpp         {len(data) * 8 / (header.width * header.height):.4f}\n"
+            f"image       {header.width}x{header.height} {extras.mode}\n"
+            f"init        {header.init} ({inits.name_of(header.init)})\n"
+            f"level       {_describe(header)}\ntiles       {header.tiles} of {header.tile}x{header.tile}\n"
+            f"codec       {header.codec}, {header.values} values per tile\nchecksum    crc32 {header.crc:08x}"
+            + sections
+        )
 
 
 @main.command()
@@ -306,8 +400,7 @@ def demo(out_dir, device, force) -> None:
     inrz, png, big = out / f"{photo.stem}.inrz", out / f"{photo.stem}.decoded.png", out / f"{photo.stem}.2x.png"
     for p in (inrz, png, big):
         files.check_writable(p, force)
-    rgb, _ = images.load_image(photo)
-    result = encoder.encode(rgb, device=device, on_step=_bar(f"encode {photo.name}"))
+    result = encoder.encode(photo, device=device, on_step=_bar(f"encode {photo.name}"))
     files.write_atomic(inrz, result.data, force=force)
     files.write_atomic(png, images.png_bytes(decoder.decode(result.data, device=device)), force=force)
     h = result.header

@@ -8,6 +8,7 @@ way on the CPU; ``device="cuda"`` plugs the codec's torch evaluator into the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from . import codecs, inits, tiles
 from .codecs import Codec, Evaluate
 from .errors import InrzipError
 from .format import container
-from .format.container import Header
+from .format.container import Extras, Header
 
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 DECODE_CHUNK = 1024  # tiles per batch, further capped so a batch holds ~1M output points
@@ -28,6 +29,7 @@ class Job:
     """A parsed file and what to render: its init and codec, the tiles' values, the render grid and the output size."""
 
     header: Header
+    extras: Extras  # the image mode, its metadata and alpha sections
     init: Any
     codec: Codec
     level: Any  # what the codec's evaluator needs besides the values (a ladder level, a step index)
@@ -36,6 +38,20 @@ class Job:
     out_h: int
     render_w: int  # the grid the networks are evaluated on: the output, or the source size for downscales
     render_h: int
+
+    @property
+    def gray(self) -> bool:
+        return self.extras.mode in ("L", "LA")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded image in the mode its file records: ``[H, W]`` L, ``[H, W, 2]`` LA, ``[H, W, 3]`` RGB or
+    ``[H, W, 4]`` RGBA, and the metadata the file carries (exif, icc, xmp: raw bytes)."""
+
+    pixels: np.ndarray
+    mode: str
+    metadata: dict[str, bytes]
 
 
 def parse_size(size: str | int | tuple[int, int] | None, width: int, height: int) -> tuple[int, int]:
@@ -70,15 +86,15 @@ def prepare(data: bytes, size=None, init: Any = None) -> Job:
     Upscales evaluate the networks on the finer grid (the INR's continuous nature); downscales
     render at the source size and are filtered afterwards (:func:`finish`).
     """
-    header, raw = container.read(data)
+    header, raw, extras = container.read_all(data)
     found = inits.for_file(header.init, init)
     codec = codecs.of(found)
-    level, values = codec.unpack(found, header, raw)
+    level, values = codec.unpack(found, header, raw, extras.mode in ("L", "LA"))
     out_w, out_h = parse_size(size, header.width, header.height)
     render_w, render_h = max(out_w, header.width), max(out_h, header.height)
     if render_w * render_h > MAX_OUTPUT_PIXELS:
         raise InrzipError(f"rendering {render_w}x{render_h} is over the {MAX_OUTPUT_PIXELS:,}-pixel limit")
-    return Job(header, found, codec, level, values, out_w, out_h, render_w, render_h)
+    return Job(header, extras, found, codec, level, values, out_w, out_h, render_w, render_h)
 
 
 def evaluator(job: Job, device: str = "cpu") -> Evaluate:
@@ -92,42 +108,108 @@ def evaluator(job: Job, device: str = "cpu") -> Evaluate:
 
 
 def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK, on_tiles=None) -> np.ndarray:
-    """Evaluate every tile network on the ``render_w x render_h`` grid, a bounded chunk of tiles at a time.
-
-    ``on_tiles(done, total)`` reports progress in tiles.
+    """Evaluate every tile network on the ``render_w x render_h`` grid, a bounded chunk of tiles at a time:
+    ``[H, W, 3]`` uint8, or ``[H, W, 1]`` for a gray file. ``on_tiles(done, total)`` reports progress in tiles.
     """
     evaluate = evaluate or evaluator(job)
     tile = job.header.tile
     py = tiles.axis_plan(job.header.height, job.render_h, tile)
     px = tiles.axis_plan(job.header.width, job.render_w, tile)
-    out = np.empty((job.render_h * job.render_w, 3), np.uint8)
+    weights = job.codec.gray_weights(job.init)[:, None] if job.gray else None
+    out = np.empty((job.render_h * job.render_w, 1 if job.gray else 3), np.uint8)
     per_tile = py.max_count * px.max_count
     chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
     for start in range(0, job.header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, job.header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
         pred = evaluate(job.values[idx], coords)
+        if weights is not None:
+            pred = pred @ weights
         pix = np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
         out[flat[valid]] = pix[valid]
         if on_tiles is not None:
             on_tiles(int(idx[-1]) + 1, job.header.tiles)
-    return out.reshape(job.render_h, job.render_w, 3)
+    return out.reshape(job.render_h, job.render_w, out.shape[1])
 
 
 def finish(job: Job, rgb: np.ndarray) -> np.ndarray:
     """Downscales: filter the source-size render to the output with Lanczos, so detail is averaged, not aliased."""
     if (job.render_w, job.render_h) == (job.out_w, job.out_h):
         return rgb
-    return np.asarray(Image.fromarray(rgb).resize((job.out_w, job.out_h), Image.Resampling.LANCZOS))
+    return _resize(rgb, job.out_w, job.out_h)
+
+
+def _resize(a: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Lanczos resize of ``[H, W, C]`` uint8 (C 1 or 3)."""
+    im = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
+    out = np.asarray(im.resize((width, height), Image.Resampling.LANCZOS))
+    return out.reshape(height, width, a.shape[2])
 
 
 def decode(
-    data: bytes, size=None, device: str = "cpu", init: Any = None, chunk: int = DECODE_CHUNK, on_tiles=None
+    data: bytes | str | Path | Any,
+    size=None,
+    device: str = "cpu",
+    init: Any = None,
+    chunk: int = DECODE_CHUNK,
+    on_tiles=None,
 ) -> np.ndarray:
-    """Render a .inrz file to ``[H,W,3]`` uint8 at its own size or any ``size`` (see :func:`parse_size`).
+    """Render a .inrz file (bytes, a path, or an ``Encoded``) at its own size or any ``size`` (N, "N", "WxH",
+    (W, H)): an array in the file's mode (see :class:`Decoded`).
 
     ``device="cpu"`` renders with numpy and never imports torch; "cuda" (or "auto" with a GPU)
     renders with torch on the GPU. ``init``: the file's init object or path, when it is not installed.
     """
-    job = prepare(data, size, init)
-    return finish(job, render(job, evaluator(job, device), chunk, on_tiles))
+    return decode_picture(data, size, device, init, chunk, on_tiles).pixels
+
+
+def decode_picture(
+    data: bytes | str | Path | Any,
+    size=None,
+    device: str = "cpu",
+    init: Any = None,
+    chunk: int = DECODE_CHUNK,
+    on_tiles=None,
+) -> Decoded:
+    """As :func:`decode`, with the mode and the metadata the file carries."""
+    job = prepare(_file_bytes(data), size, init)
+    colour = finish(job, render(job, evaluator(job, device), chunk, on_tiles))
+    alpha = _alpha(job, device, init)
+    planes = colour if alpha is None else np.concatenate([colour, alpha[..., None]], axis=2)
+    pixels = planes[..., 0] if planes.shape[2] == 1 else planes
+    metadata = {k: v for k, v in job.extras.sections.items() if k in ("exif", "icc", "xmp")}
+    return Decoded(np.ascontiguousarray(pixels), job.extras.mode, metadata)
+
+
+def _file_bytes(data) -> bytes:
+    """The bytes of a file given as bytes, a path, or anything with ``.data`` (an ``Encoded``)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    if isinstance(data, str | Path):
+        try:
+            return Path(data).read_bytes()
+        except OSError as e:
+            raise InrzipError(f"cannot read {data}: {e.strerror or e}") from None
+    if isinstance(getattr(data, "data", None), bytes):
+        return data.data
+    raise InrzipError(f"decode takes bytes, a path or an Encoded, not {type(data).__name__}")
+
+
+def _alpha(job: Job, device: str, init: Any) -> np.ndarray | None:
+    """The alpha plane at the output size: unpacked bits (resized), or the nested gray file rendered there."""
+    sections, h = job.extras.sections, job.header
+    if "alpha-bits" in sections:
+        bits = np.frombuffer(sections["alpha-bits"], np.uint8)
+        if bits.size != -(-h.width * h.height // 8):
+            raise InrzipError("corrupt .inrz file: the alpha plane does not fit the image")
+        plane = np.unpackbits(bits)[: h.width * h.height].reshape(h.height, h.width) * np.uint8(255)
+        if (h.width, h.height) == (job.out_w, job.out_h):
+            return plane
+        return _resize(plane[..., None], job.out_w, job.out_h)[..., 0]
+    if "alpha" in sections:
+        nested = prepare(sections["alpha"], (job.out_w, job.out_h), init)
+        n = nested.header
+        if nested.extras.mode != "L" or nested.extras.sections or (n.width, n.height) != (h.width, h.height):
+            raise InrzipError("corrupt .inrz file: the alpha plane does not fit the image")
+        return finish(nested, render(nested, evaluator(nested, device)))[..., 0]
+    return None

@@ -10,14 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+import zstandard
+from PIL import Image
 
-from . import codecs, decoder, inits
-from .errors import InrzipError
-from .format.container import Header, read_header
+from . import codecs, decoder, images, inits
+from .format.container import ZSTD_LEVEL, Extras, Header, read_header
 from .metrics import psnr_uint8
 from .nets.device import pick_device
 from .options import check_options
@@ -31,29 +33,37 @@ class Encoded:
 
     data: bytes
     header: Header
-    psnr: float
+    psnr: float  # of the colour (gray: the gray) plane, dB
     seconds: float
+    mode: str = "RGB"
+    alpha_psnr: float | None = None  # of the alpha plane, where there is one (inf when stored exactly)
+    alpha_bytes: int = 0  # what the alpha plane costs in the file (after zstd)
+    metadata_bytes: int = 0  # what EXIF, ICC and XMP cost in the file (after zstd)
 
     @property
     def bpp(self) -> float:
-        """Bits per pixel of the whole file, header included."""
+        """Bits per pixel of the whole file, header, metadata and alpha included."""
         return len(self.data) * 8 / (self.header.width * self.header.height)
 
     def __repr__(self) -> str:
         h = self.header
         return (
-            f"Encoded({h.width}x{h.height}, {len(self.data):,} bytes, {self.bpp:.4f} bpp, "
+            f"Encoded({h.width}x{h.height} {self.mode}, {len(self.data):,} bytes, {self.bpp:.4f} bpp, "
             f"PSNR {self.psnr:.2f} dB, init {h.init}, codec {h.codec}, level {h.quality})"
         )
 
 
-def encode(rgb: np.ndarray, **options) -> Encoded:
-    """Encode one ``[H, W, 3]`` uint8 image; options as :func:`encode_batch`."""
-    return encode_batch([rgb], **options)[0]
+Source = str | Path | bytes | np.ndarray | Image.Image | images.Picture
+
+
+def encode(source: Source, **options) -> Encoded:
+    """Encode one image: a path, file bytes, a PIL image, a uint8 array (``[H, W]``, ``[H, W, 2]``,
+    ``[H, W, 3]``, ``[H, W, 4]``) or a :class:`images.Picture`. Options as :func:`encode_batch`."""
+    return encode_batch([source], **options)[0]
 
 
 def encode_batch(
-    images: list[np.ndarray],
+    sources: list[Source],
     quality: int | None = None,
     bpp: float | None = None,
     steps: int = DEFAULT_STEPS,
@@ -65,48 +75,107 @@ def encode_batch(
     bits: float | None = None,
     chunk: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
+    alpha_quality: int | None = None,
+    strip: bool = False,
 ) -> list[Encoded]:
     """Encode several images in one vectorised run: the tiles of all images that share a fit are fitted together.
 
-    ``quality``: a level of the init (1 = smallest file); ``bpp``: the file nearest this rate;
-    neither: the init's default level. ``init``: an installed name, a path, or a loaded init.
-    ``codec``/``bits``: the payload layout and q16 resolution of per-tile SIREN inits. Each file is
-    the same as encoding its image alone (per-tile losses, element-wise Adam); ``seconds`` of each
-    result is the run's wall time shared out by tile count.
+    ``quality``: a level of the init (1 = smallest file); ``bpp``: the file nearest this rate (every
+    byte counted); neither: the init's default level. ``init``: an installed name, a path, or a
+    loaded init. ``codec``/``bits``: the payload layout and q16 resolution of per-tile SIREN inits.
+    Gray images store one channel where the codec can; an alpha plane that is only 0 and 255 is
+    stored exactly (bits), any other is coded as a gray image at ``alpha_quality`` (default: the
+    init's finest level). EXIF, ICC and XMP are kept unless ``strip``. Each file is the same as
+    encoding its image alone (per-tile losses, element-wise Adam); ``seconds`` of each result is
+    the run's wall time shared out by pixel count. ``on_step(done, total)`` counts Adam steps
+    (``steps`` per image).
     """
     t0 = time.perf_counter()
-    for rgb in images:
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise InrzipError("encode expects an [H, W, 3] uint8 image")
+    pictures = [images.load_picture(src)[0] if not isinstance(src, images.Picture) else src for src in sources]
     check_options(quality, bpp, steps, lr, bits)
-    loaded = inits.load(init) if isinstance(init, str) else init
+    loaded = inits.load(init) if isinstance(init, str | Path) else init
     c = codecs.of(loaded)
     value_codec = c.options(loaded, codec, bits, bpp)
-    levels = [_level(c, loaded, quality, bpp, rgb, value_codec) for rgb in images]
+    levels = [_level(c, loaded, quality, bpp, p.pixels, value_codec) for p in pictures]
     keys = [c.fit_key(loaded, q) for q in levels]
+    fitted = _fit(c, loaded, [p.pixels for p in pictures], keys, steps, lr, device, seed, chunk, on_step)
+    fit_seconds = time.perf_counter() - t0
+    alphas = _alpha_sections(pictures, loaded, alpha_quality, steps, device, seed, chunk)
+    total = sum(p.pixels.shape[0] * p.pixels.shape[1] for p in pictures)
+    results = []
+    for picture, q, values, (alpha, alpha_psnr) in zip(pictures, levels, fitted, alphas, strict=True):
+        h, w, _ = picture.pixels.shape
+        metadata = {} if strip else picture.metadata
+        extras = Extras(picture.mode, metadata | alpha)
+        data = c.pack(loaded, values, w, h, q, value_codec, bits, bpp, picture.gray, extras)
+        decoded = decoder.decode_picture(data, init=loaded)
+        colour = decoded.pixels if decoded.pixels.ndim == 2 else decoded.pixels[..., : 1 if picture.gray else 3]
+        reference = picture.pixels[..., 0] if picture.gray else picture.pixels
+        seconds = fit_seconds * w * h / max(total, 1)
+        results.append(
+            Encoded(
+                data,
+                read_header(data)[0],
+                psnr_uint8(reference, colour.reshape(reference.shape)),
+                seconds,
+                picture.mode,
+                alpha_psnr,
+                _packed_size(alpha),
+                _packed_size(metadata),
+            )
+        )
+    return results
+
+
+def _fit(c, init, pixels: list[np.ndarray], keys: list, steps, lr, device, seed, chunk, on_step) -> list:
+    """Each image's fitted values: one batched fit per key. ``on_step`` counts steps x images."""
     dev = pick_device(device)
     torch.manual_seed(seed)
-    fitted: list[Any] = [None] * len(images)
-    counts = [rgb.shape[0] * rgb.shape[1] for rgb in images]
+    fitted: list[Any] = [None] * len(pixels)
+    counts = [a.shape[0] * a.shape[1] for a in pixels]
     total, done = sum(counts), 0
-    for key in sorted(set(keys)):  # one batched fit per key
+    units = steps * len(pixels)  # what the user asked for: steps, for each image
+    for key in sorted(set(keys)):
         members = [i for i, k in enumerate(keys) if k == key]
         share = sum(counts[i] for i in members)
         report = None
-        if on_step is not None:  # one bar for the whole run, in pixels fitted x steps
-            report = lambda d, n, base=done, share=share: on_step(base + share * d // n, total)  # noqa: E731
-        out = c.fit(loaded, [images[i] for i in members], key, steps, lr or c.default_lr, dev, chunk, report)
+        if on_step is not None:
+            report = lambda d, n, base=done, share=share: on_step(  # noqa: E731
+                (base + share * d // max(n, 1)) * units // max(total, 1), units
+            )
+        out = c.fit(init, [pixels[i] for i in members], key, steps, lr or c.default_lr, dev, chunk, report)
         for i, v in zip(members, out, strict=True):
             fitted[i] = v
         done += share
-    fit_seconds = time.perf_counter() - t0
-    results = []
-    for rgb, q, values, n in zip(images, levels, fitted, counts, strict=True):
-        h, w, _ = rgb.shape
-        data = c.pack(loaded, values, w, h, q, value_codec, bits, bpp)
-        recon = decoder.decode(data, init=loaded)
-        results.append(Encoded(data, read_header(data)[0], psnr_uint8(rgb, recon), fit_seconds * n / max(total, 1)))
-    return results
+    return fitted
+
+
+def _alpha_sections(pictures, init, alpha_quality, steps, device, seed, chunk) -> list[tuple[dict, float | None]]:
+    """Each picture's alpha section and its PSNR: exact bits where alpha is only 0/255, else a nested gray file."""
+    out: list[tuple[dict, float | None]] = [({}, None)] * len(pictures)
+    coded = []
+    for i, p in enumerate(pictures):
+        if p.alpha is None:
+            continue
+        if np.isin(p.alpha, (0, 255)).all():
+            out[i] = ({"alpha-bits": np.packbits(p.alpha >= 128).tobytes()}, float("inf"))
+        else:
+            coded.append(i)
+    if coded:
+        c = codecs.of(init)
+        q = alpha_quality or c.qualities(init)
+        planes = [images.Picture(np.repeat(pictures[i].alpha[..., None], 3, axis=2), "L") for i in coded]
+        for i, enc in zip(
+            coded, encode_batch(planes, q, None, steps, None, device, seed, init, chunk=chunk), strict=True
+        ):
+            out[i] = ({"alpha": enc.data}, enc.psnr)
+    return out
+
+
+def _packed_size(sections: dict[str, bytes]) -> int:
+    """Bytes the sections take in a file (each a zstd frame at the container's level)."""
+    compress = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress
+    return sum(len(compress(v)) for v in sections.values())
 
 
 def _level(c: codecs.Codec, init: Any, quality: int | None, bpp: float | None, rgb: np.ndarray, value_codec: str):

@@ -27,8 +27,11 @@ def test_encode_decode_info(tiny_init, photo, tmp_path):
     inrz = photo.with_suffix(".inrz")
     assert inrz.exists() and "bpp" in r.output and "PSNR" in r.output
     original = photo.read_bytes()
-    r = run("decode", inrz)  # would land on photo.png: refused, original untouched
-    assert r.exit_code != 0 and "exists" in r.output and photo.read_bytes() == original
+    r = run("decode", inrz)  # lands on photo.decoded.png, never on the photo it came from
+    assert r.exit_code == 0 and photo.read_bytes() == original
+    assert Image.open(photo.with_name("photo.decoded.png")).size == (32, 24)
+    r = run("decode", inrz)  # again: that output exists now
+    assert r.exit_code != 0 and "exists" in r.output
     r = run("decode", inrz, "-o", tmp_path / "big.png", "--size", "64x48")
     assert r.exit_code == 0, r.output
     assert Image.open(tmp_path / "big.png").size == (64, 48)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import InrzipError
-from ..format.container import Header
+from ..format.container import Extras, Header
 
 # init file format -> module holding its CODEC
 REGISTRY = {
@@ -79,14 +79,20 @@ class Codec(Protocol):
         value_codec: str,
         bits: float | None = None,
         bpp: float | None = None,
+        gray: bool = False,
+        extras: Extras | None = None,
     ) -> bytes:
-        """The whole ``.inrz`` file of one image's fitted values (quality None: the file nearest ``bpp``)."""
+        """The whole ``.inrz`` file of one image's fitted values (quality None: the file nearest ``bpp``, every
+        byte counted). ``gray``: the image is gray (fitted as equal RGB); ``extras``: its mode and sections."""
 
-    def unpack(self, init: Any, header: Header, raw: bytes) -> tuple[Any, np.ndarray]:
+    def unpack(self, init: Any, header: Header, raw: bytes, gray: bool = False) -> tuple[Any, np.ndarray]:
         """(level, tile values ``[tiles, n]`` float32) of a checked payload; InrzipError where it does not fit."""
 
     def evaluator(self, init: Any, level: Any, device: Any = None) -> Evaluate:
         """The tiles' networks at ``level``: numpy (``device`` None), or torch on that torch device."""
+
+    def gray_weights(self, init: Any) -> np.ndarray:
+        """``[3]``: a gray file's gray value from its RGB render (``rgb @ weights``)."""
 
     def describe(self, header: Header) -> str:
         """How a header's level reads to a person."""

@@ -2,7 +2,12 @@
 
 Layout (little-endian)::
 
-    b"INRZ" | version: u8 | header_len: u32 | header: msgpack map | payload: one zstd frame
+    version 1: b"INRZ" | 1: u8 | header_len: u32 | header: msgpack map | payload: one zstd frame
+    version 2: b"INRZ" | 2: u8 | header_len: u32 | header: msgpack map | payload frame | one frame per section
+
+Version 2 adds to version 1's header the image ``mode`` (RGB, L, RGBA, LA), the payload frame's
+length and the list of sections (metadata, alpha). A plain RGB image without metadata is still
+written as version 1, byte for byte what earlier releases wrote; both versions are read.
 
 The payload holds each tile's coded values in the layout its header's ``codec`` names
 (:mod:`.payload`); the mask, basis and entropy tables ship with the init and are never stored.
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import msgpack
 import zstandard
@@ -21,12 +26,26 @@ from ..errors import InrzipError
 from .payload import LAYOUTS, payload_fits
 
 MAGIC = b"INRZ"
-VERSION = 1
+VERSION = 1  # the version of a plain RGB file
+VERSION_EXTRAS = 2  # mode, metadata and alpha sections
+VERSIONS = (VERSION, VERSION_EXTRAS)
+MODES = ("RGB", "L", "RGBA", "LA")
+# sections a version-2 file may carry: metadata (written back on decode) and the alpha plane
+SECTIONS = ("exif", "icc", "xmp", "alpha", "alpha-bits")
+MAX_SECTION = 1 << 26  # 64 MiB of inflated metadata or alpha, whatever a header claims
 PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
 MAX_SIDE = 1 << 16  # largest width/height a file may claim
 MAX_PAYLOAD = 1 << 30  # refuse to inflate more than 1 GiB, whatever the header says
 ZSTD_LEVEL = 19
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a version-2 file adds: the image mode and its sections (inflated bytes by name)."""
+
+    mode: str = "RGB"
+    sections: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,32 +91,60 @@ class Header:
             raise bad("checksum field")
 
 
-def checksum(header: Header, raw: bytes) -> int:
-    """crc32 over every header field but the checksum, then the payload: a flip anywhere is caught."""
+def checksum(header: Header, raw: bytes, layout: dict | None = None, sections: list[bytes] = ()) -> int:
+    """crc32 over every header field but the checksum (version 2: and its layout fields), the payload, then
+    each section: a flip anywhere is caught."""
     fields = asdict(header)
     fields.pop("crc")
-    return zlib.crc32(raw, zlib.crc32(msgpack.packb(fields)))
+    crc = zlib.crc32(raw, zlib.crc32(msgpack.packb(fields | (layout or {}))))
+    for part in sections:
+        crc = zlib.crc32(part, crc)
+    return crc
 
 
-def write(header_fields: dict, raw: bytes) -> bytes:
-    """Serialise a header (without raw/crc, which are computed here) and the payload bytes a codec made."""
+def write(header_fields: dict, raw: bytes, extras: Extras | None = None) -> bytes:
+    """Serialise a header (without raw/crc, which are computed here), the payload bytes a codec made and,
+    where there are any, the mode and sections (version 2; otherwise version 1)."""
+    extras = extras or Extras()
     header = Header(**header_fields, raw=len(raw), crc=0)
-    header = Header(**(asdict(header) | {"crc": checksum(header, raw)}))
     header.check()
-    head = msgpack.packb(asdict(header))
-    payload = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(raw)
-    return PREFIX.pack(MAGIC, VERSION, len(head)) + head + payload
+    compress = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress
+    payload = compress(raw)
+    if extras.mode == "RGB" and not extras.sections:
+        header = Header(**(asdict(header) | {"crc": checksum(header, raw)}))
+        head = msgpack.packb(asdict(header))
+        return PREFIX.pack(MAGIC, VERSION, len(head)) + head + payload
+    if extras.mode not in MODES or not set(extras.sections) <= set(SECTIONS):
+        raise InrzipError(f"cannot write mode {extras.mode!r} with sections {sorted(extras.sections)}")
+    names = [n for n in SECTIONS if n in extras.sections]
+    frames = [compress(extras.sections[n]) for n in names]
+    layout = {
+        "mode": extras.mode,
+        "packed": len(payload),
+        "sections": [[n, len(extras.sections[n]), len(f)] for n, f in zip(names, frames, strict=True)],
+    }
+    crc = checksum(header, raw, layout, [extras.sections[n] for n in names])
+    head = msgpack.packb(asdict(header) | {"crc": crc} | layout)
+    if len(head) > MAX_HEADER:
+        raise InrzipError("header too large")
+    return PREFIX.pack(MAGIC, VERSION_EXTRAS, len(head)) + head + payload + b"".join(frames)
 
 
 def read_header(data: bytes) -> tuple[Header, int]:
     """Parse and validate the header; returns it and the payload offset."""
+    header, offset, _ = _parse(data)
+    return header, offset
+
+
+def _parse(data: bytes) -> tuple[Header, int, dict | None]:
+    """Header, payload offset and (version 2) the layout fields: mode, payload frame length, sections."""
     if len(data) < PREFIX.size:
         raise InrzipError("not an .inrz file (too short)")
     magic, version, head_len = PREFIX.unpack_from(data)
     if magic != MAGIC:
         raise InrzipError("not an .inrz file (bad magic)")
-    if version != VERSION:
-        raise InrzipError(f".inrz format version {version} is not supported (this inrzip reads {VERSION})")
+    if version not in VERSIONS:
+        raise InrzipError(f".inrz format version {version} is not supported (this inrzip reads 1 and 2)")
     if head_len > MAX_HEADER or PREFIX.size + head_len > len(data):
         raise InrzipError("corrupt .inrz file: header length out of range (truncated?)")
     try:
@@ -107,17 +154,43 @@ def read_header(data: bytes) -> tuple[Header, int]:
             strict_map_key=True,
             max_str_len=256,
             max_bin_len=0,
-            max_array_len=0,
+            max_array_len=0 if version == VERSION else 16,
             max_map_len=32,
             max_ext_len=0,
         )
     except Exception:  # msgpack raises many types on garbage; all mean the same thing here
         raise InrzipError("corrupt .inrz header (not msgpack)") from None
-    if not isinstance(fields, dict) or set(fields) != set(Header.__dataclass_fields__):
+    keys = set(Header.__dataclass_fields__) | (set() if version == VERSION else {"mode", "packed", "sections"})
+    if not isinstance(fields, dict) or set(fields) != keys:
         raise InrzipError("corrupt .inrz header: wrong fields")
+    layout = None
+    if version == VERSION_EXTRAS:
+        layout = {k: fields.pop(k) for k in ("mode", "packed", "sections")}
+        _check_layout(layout, len(data) - PREFIX.size - head_len)
     header = Header(**fields)
     header.check()
-    return header, PREFIX.size + head_len
+    return header, PREFIX.size + head_len, layout
+
+
+def _check_layout(layout: dict, available: int) -> None:
+    """A version-2 layout: a known mode, known unique sections, frame lengths that add up to the file."""
+    bad = lambda msg: InrzipError(f"corrupt .inrz header: {msg}")  # noqa: E731
+    if layout["mode"] not in MODES:
+        raise bad(f"unknown image mode {layout['mode']!r}")
+    sections = layout["sections"]
+    if not isinstance(sections, list) or not all(isinstance(e, list) and len(e) == 3 for e in sections):
+        raise bad("sections")
+    names = [e[0] for e in sections]
+    lengths = [n for e in sections for n in (e[1], e[2])] + [layout["packed"]]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_SECTION for n in lengths):
+        raise bad("section length out of range")
+    if not set(names) <= set(SECTIONS) or len(set(names)) != len(names) or names != sorted(names, key=SECTIONS.index):
+        raise bad("unknown, repeated or misordered section")
+    if layout["packed"] + sum(e[2] for e in sections) != available:
+        raise InrzipError("corrupt .inrz file: section lengths do not add up to the file (truncated?)")
+    alpha = {"alpha", "alpha-bits"} & set(names)
+    if len(alpha) != (1 if layout["mode"] in ("RGBA", "LA") else 0):
+        raise bad(f"mode {layout['mode']} with alpha sections {sorted(alpha)}")
 
 
 FEED = 64  # compressed bytes per step: one step can inflate to at most ~2 MB, whatever the frame claims
@@ -140,15 +213,31 @@ def _inflate(payload: bytes, expect: int) -> bytes:
         raise InrzipError("corrupt .inrz payload (zstd)") from None
     if not dobj.eof:
         raise InrzipError("corrupt .inrz payload: truncated")
+    if len(out) != expect:
+        raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
     return bytes(out)
 
 
 def read(data: bytes) -> tuple[Header, bytes]:
     """Parse a whole file: validated header and its payload bytes (checksum verified), for its codec to unpack."""
-    header, offset = read_header(data)
-    raw = _inflate(data[offset:], header.raw)
-    if len(raw) != header.raw:
-        raise InrzipError("corrupt .inrz payload: wrong length (truncated?)")
-    if checksum(header, raw) != header.crc:
-        raise InrzipError("corrupt .inrz payload: checksum mismatch")
+    header, raw, _ = read_all(data)
     return header, raw
+
+
+def read_all(data: bytes) -> tuple[Header, bytes, Extras]:
+    """Parse a whole file: header, payload bytes and extras (mode, inflated sections), checksum verified."""
+    header, offset, layout = _parse(data)
+    if layout is None:
+        raw = _inflate(data[offset:], header.raw)
+        if checksum(header, raw) != header.crc:
+            raise InrzipError("corrupt .inrz payload: checksum mismatch")
+        return header, raw, Extras()
+    end = offset + layout["packed"]
+    raw = _inflate(data[offset:end], header.raw)
+    sections = {}
+    for name, raw_len, packed_len in layout["sections"]:
+        sections[name] = _inflate(data[end : end + packed_len], raw_len)
+        end += packed_len
+    if checksum(header, raw, layout, list(sections.values())) != header.crc:
+        raise InrzipError("corrupt .inrz payload: checksum mismatch")
+    return header, raw, Extras(layout["mode"], sections)

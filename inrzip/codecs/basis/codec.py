@@ -4,12 +4,13 @@ quantised and ANS-coded. The init's format is ``inrzip-basis-1``."""
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
 from ...errors import InrzipError
 from ...format import container
-from ...format.container import Header
+from ...format.container import Extras, Header
 from ...search import nearest_size
 from .. import Evaluate, check_quality
 from . import entropy
@@ -54,46 +55,69 @@ class BasisCodec:
 
         return fit.fit_images(images, init, steps, lr, device, chunk, on_step)
 
-    def pack(self, init, fitted, width, height, quality, value_codec="ans", bits=None, bpp=None) -> bytes:
-        """At a level's step index, or (``quality`` None) at the step index whose file lands nearest ``bpp``."""
+    def pack(
+        self, init, fitted, width, height, quality, value_codec="ans", bits=None, bpp=None, gray=False, extras=None
+    ) -> bytes:
+        """At a level's step index, or (``quality`` None) at the step index whose file lands nearest ``bpp``
+        (every byte counted: ``extras``' metadata and alpha too)."""
         if quality is not None:
-            return pack(init, init.s_for(quality), fitted, width, height)
+            return pack(init, init.s_for(quality), fitted, width, height, gray, extras)
 
         @cache
         def packed(step_index: int) -> bytes:
-            return pack(init, step_index, fitted, width, height)
+            return pack(init, step_index, fitted, width, height, gray, extras)
 
         best = nearest_size(lambda s: len(packed(s)), *basis.S_RANGE, bpp * width * height / 8)
         return packed(best)
 
-    def unpack(self, init: BasisLadder, header: Header, raw: bytes) -> tuple[int, np.ndarray]:
+    def unpack(self, init: BasisLadder, header: Header, raw: bytes, gray: bool = False) -> tuple[Level, np.ndarray]:
         """Entropy-decode the step index's coefficients and dequantise them."""
         s = header.quality
         if header.codec != "ans":
             raise InrzipError(f"corrupt .inrz header: {init.name} files use codec ans, not {header.codec}")
         if not basis.S_RANGE[0] <= s <= basis.S_RANGE[1]:
             raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
-        if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s).sum()):
+        if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s, gray).sum()):
             raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
-        q = entropy.decode(raw, header.tiles, basis.classes(init, s), *basis.tables_for(init, s), basis.RMAX)
-        return s, (q * np.float32(basis.step(s))).astype(np.float32)
+        q = entropy.decode(raw, header.tiles, basis.classes(init, s, gray), *basis.tables_for(init, s), basis.RMAX)
+        return Level(s, gray), (q * np.float32(basis.step(s))).astype(np.float32)
 
-    def evaluator(self, init: BasisLadder, level: int, device=None) -> Evaluate:
+    def evaluator(self, init: BasisLadder, level: Level, device=None) -> Evaluate:
         if device is not None:
             from .fit import torch_evaluator
 
-            return torch_evaluator(init, level, device)
-        return lambda values, coords: basis.evaluate(init, basis.expand(init, level, values), coords)
+            return torch_evaluator(init, level.step_index, device, level.gray)
+        s, gray = level
+        return lambda values, coords: basis.evaluate(init, basis.expand(init, s, values, gray), coords)
+
+    def gray_weights(self, init: BasisLadder) -> np.ndarray:
+        return basis.gray_weights(init)
 
     def describe(self, header: Header) -> str:
         return f"step index {header.quality} (step {basis.step(header.quality):.4f})"
 
 
-def pack(ladder: BasisLadder, step_index: int, coef: np.ndarray, width: int, height: int) -> bytes:
+class Level(NamedTuple):
+    """What a basis file's render needs besides its values: the step index, and whether it is gray."""
+
+    step_index: int
+    gray: bool = False
+
+
+def pack(
+    ladder: BasisLadder,
+    step_index: int,
+    coef: np.ndarray,
+    width: int,
+    height: int,
+    gray: bool = False,
+    extras: Extras | None = None,
+) -> bytes:
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
-    keep = basis.mask(ladder, step_index)
+    keep = basis.mask(ladder, step_index, gray)
     q = basis.deadzone_quantize(coef[:, keep], step_index, ladder.deadzone)
-    raw = entropy.encode(q, basis.classes(ladder, step_index), *basis.tables_for(ladder, step_index), basis.RMAX)
+    cls = basis.classes(ladder, step_index, gray)
+    raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX)
     fields = dict(
         init=ladder.id,
         quality=step_index,
@@ -104,7 +128,7 @@ def pack(ladder: BasisLadder, step_index: int, coef: np.ndarray, width: int, hei
         values=int(keep.sum()),
         tiles=coef.shape[0],
     )
-    return container.write(fields, raw)
+    return container.write(fields, raw, extras)
 
 
 CODEC = BasisCodec()

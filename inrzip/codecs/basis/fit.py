@@ -61,14 +61,14 @@ def fit_images(
     return [c.reshape(-1, 3, ladder.k) for c in coefs]
 
 
-def torch_evaluator(ladder: basis.BasisLadder, step_index: int, dev: torch.device):
+def torch_evaluator(ladder: basis.BasisLadder, step_index: int, dev: torch.device, gray: bool = False):
     """:func:`model.evaluate` with torch on ``dev``: the body and every tile's head as batched products."""
     body_w = torch.from_numpy(ladder.body_w).to(dev)[None]
     body_b = torch.from_numpy(ladder.body_b).to(dev)[None]
     bases = torch.from_numpy(ladder.basis).to(dev)
     colour = torch.from_numpy(ladder.colour).to(dev)
     mean = torch.from_numpy(ladder.colour_mean).to(dev)
-    keep = torch.from_numpy(basis.mask(ladder, step_index).reshape(-1)).to(dev)
+    keep = torch.from_numpy(basis.mask(ladder, step_index, gray).reshape(-1)).to(dev)
 
     @torch.no_grad()
     def evaluate(values: np.ndarray, coords: np.ndarray) -> np.ndarray:

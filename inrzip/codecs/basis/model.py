@@ -80,18 +80,22 @@ def step(s: int) -> float:
     return float(2.0 ** ((PER_OCTAVE - s) / PER_OCTAVE))
 
 
-def mask(ladder: BasisLadder, s: int) -> np.ndarray:
+def mask(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
     """``[3, K]`` bool: coefficients stored at step index ``s`` (rms at least 1/8 of the step).
 
     The ladder's pruning: a coefficient that would round to zero in nearly every tile is never
-    stored, so it costs no bits; the coarser the step, the fewer survive.
+    stored, so it costs no bits; the coarser the step, the fewer survive. A gray image stores the
+    first colour axis (the luma-like one) alone: its other coefficients carry no picture.
     """
-    return ladder.lrms + s >= KEEP
+    keep = ladder.lrms + s >= KEEP
+    if gray:
+        keep[1:] = False
+    return keep
 
 
-def classes(ladder: BasisLadder, s: int) -> np.ndarray:
+def classes(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
     """Entropy-model class of each stored coefficient (channel-major order), from integers only."""
-    return class_of(ladder.lrms, s)[mask(ladder, s)]
+    return class_of(ladder.lrms, s)[mask(ladder, s, gray)]
 
 
 def tables_for(ladder: BasisLadder, s: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,10 +136,21 @@ def heads(ladder: BasisLadder, coef: np.ndarray) -> np.ndarray:
     return per_channel @ ladder.colour.T
 
 
-def expand(ladder: BasisLadder, s: int, values: np.ndarray) -> np.ndarray:
+def gray_weights(ladder: BasisLadder) -> np.ndarray:
+    """``[3]``: the gray value of a rendered gray image from its RGB render.
+
+    A gray image ``g`` is fitted as RGB ``(g, g, g)``; its first colour-axis coefficient is
+    ``g S - m`` (``S`` the axis' sum, ``m`` the mean's projection), the only one stored, so the render
+    is ``mean + axis f`` and ``g = axis . rgb / S`` exactly.
+    """
+    axis = ladder.colour[:, 0].astype(np.float64)
+    return (axis / axis.sum()).astype(np.float32)
+
+
+def expand(ladder: BasisLadder, s: int, values: np.ndarray, gray: bool = False) -> np.ndarray:
     """Stored values ``[B, n]`` (the masked coefficients) -> full coefficients ``[B, 3, K]``."""
     full = np.zeros((values.shape[0], 3, ladder.k), np.float32)
-    full[:, mask(ladder, s)] = values
+    full[:, mask(ladder, s, gray)] = values
     return full
 
 

@@ -66,8 +66,12 @@ class SirenCodec:
 
         return fit.fit_images(images, init, init.level(key), steps, lr, device, chunk, on_step)
 
-    def pack(self, init, fitted, width, height, quality, value_codec="fp16", bits=None, bpp=None) -> bytes:
-        """fp16 halves, or q16 at ``bits`` of resolution (default 5), or at the resolution nearest ``bpp``."""
+    def pack(
+        self, init, fitted, width, height, quality, value_codec="fp16", bits=None, bpp=None, gray=False, extras=None
+    ) -> bytes:
+        """fp16 halves, or q16 at ``bits`` of resolution (default 5), or at the resolution nearest ``bpp``.
+
+        A gray image is stored as its RGB fit (the per-tile networks have no one-channel form)."""
         level = init.level(quality)
         fields = dict(
             init=init.id,
@@ -80,19 +84,19 @@ class SirenCodec:
             tiles=fitted.shape[0],
         )
         if value_codec == "fp16":
-            return container.write(fields, payload.pack_fp16(fitted))
+            return container.write(fields, payload.pack_fp16(fitted), extras)
         v0 = init_values(init, level)
         if bits is not None or bpp is None:
-            return container.write(fields, payload.pack_q16(quant.quantize(fitted, v0, bits or DEFAULT_BITS)))
+            return container.write(fields, payload.pack_q16(quant.quantize(fitted, v0, bits or DEFAULT_BITS)), extras)
 
         @cache
         def packed(k: int) -> bytes:
             resolution = BITS_RANGE[0] + (BITS_RANGE[1] - BITS_RANGE[0]) * k / BITS_GRID
-            return container.write(fields, payload.pack_q16(quant.quantize(fitted, v0, resolution)))
+            return container.write(fields, payload.pack_q16(quant.quantize(fitted, v0, resolution)), extras)
 
         return packed(nearest_size(lambda k: len(packed(k)), 0, BITS_GRID, bpp * width * height / 8))
 
-    def unpack(self, init: Ladder, header: Header, raw: bytes) -> tuple[Level, np.ndarray]:
+    def unpack(self, init: Ladder, header: Header, raw: bytes, gray: bool = False) -> tuple[Level, np.ndarray]:
         if header.codec not in self.value_codecs:
             raise InrzipError(f"corrupt .inrz header: codec {header.codec} needs a shared-body initialization")
         try:
@@ -113,6 +117,10 @@ class SirenCodec:
 
             return torch_evaluator(init, level, device)
         return numpy_evaluator(init, level)
+
+    def gray_weights(self, init: Ladder) -> np.ndarray:
+        """A gray image was fitted as equal RGB: its gray value is the channels' mean."""
+        return np.full(3, 1 / 3, np.float32)
 
     def describe(self, header: Header) -> str:
         return f"quality {header.quality}"
