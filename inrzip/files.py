@@ -46,6 +46,7 @@ def _commit(path: Path, write: Callable[[BinaryIO], object], force: bool) -> Non
     """``write`` into a temporary file beside ``path``, fsync, then rename (``force``) or hard-link it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600: give the file the mode any new file would get
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -64,6 +65,16 @@ def _commit(path: Path, write: Callable[[BinaryIO], object], force: bool) -> Non
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _mode_for(path: Path) -> int:
+    """The mode a replaced file had, or what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def read_input(path: str) -> bytes:

@@ -108,7 +108,9 @@ def test_bad_ans_files_are_refused(tiny_basis):
     wrong_count = container.write(fields | {"values": header.values + 1}, raw)
     with pytest.raises(InrzipError, match="value count"):
         decoder.decode(wrong_count)
-    as_fp16 = container.write(fields | {"codec": "fp16", "values": 1}, payload.pack_fp16(np.zeros((header.tiles, 1), np.float32)))
+    as_fp16 = container.write(
+        fields | {"codec": "fp16", "values": 1}, payload.pack_fp16(np.zeros((header.tiles, 1), np.float32))
+    )
     with pytest.raises(InrzipError, match="codec ans"):
         decoder.decode(as_fp16)
     padded = container.write(fields | {"values": header.values}, raw + b"\0\0\0\0")

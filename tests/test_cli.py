@@ -150,3 +150,87 @@ def test_demo_encodes_the_sample_photo_with_the_shipped_init(tmp_path):
     small = next(p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".decoded.png"))
     assert Image.open(big).size == tuple(2 * s for s in Image.open(small).size)
     assert "PSNR" in r.output
+
+
+def test_decode_never_overwrites_its_own_input(tiny_basis, photo, tmp_path):
+    inrz = tmp_path / "x.inrz"
+    assert run("encode", photo, "--init", tiny_basis, "-q", "3", "-o", inrz).exit_code == 0
+    before = inrz.read_bytes()
+    r = CliRunner().invoke(main, ["decode", str(inrz), "-o", str(inrz), "--force"])
+    assert r.exit_code == 1 and "input itself" in r.output and inrz.read_bytes() == before
+    r = CliRunner().invoke(main, ["encode", str(photo), "-o", str(photo), "--force", "--init", tiny_basis])
+    assert r.exit_code == 1 and "input itself" in r.output
+
+
+def test_a_png_given_to_decode_is_named_as_such_even_when_the_output_exists(photo):
+    photo.with_name("photo.decoded.png").write_bytes(b"x")
+    r = run("decode", photo)
+    assert r.exit_code == 1 and "not an .inrz file" in r.output
+
+
+def test_binary_output_refuses_a_terminal(tiny_basis, photo, monkeypatch):
+    import types
+
+    from inrzip import cli
+
+    inrz = photo.with_suffix(".inrz")
+    assert run("encode", photo, "--init", tiny_basis, "-q", "2").exit_code == 0
+    fake_sys = types.SimpleNamespace(stdout=types.SimpleNamespace(isatty=lambda: True), argv=["inrzip"])
+    monkeypatch.setattr(cli, "sys", fake_sys)
+    for args in (["decode", str(inrz), "-o", "-"], ["encode", str(photo), "-o", "-", "--init", tiny_basis]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1 and "terminal" in r.output
+
+
+def test_decode_many_files_and_folders(tiny_basis, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(2):
+        Image.fromarray(smooth_photo(16, 24, i)).save(folder / f"im{i}.png")
+    assert run("encode", folder, "--init", tiny_basis, "-q", "2").exit_code == 0
+    (folder / "broken.inrz").write_bytes(b"INRZ junk")
+    r = CliRunner().invoke(main, ["decode", str(folder), "--to", "webp"])
+    assert r.exit_code == 1 and "broken.inrz" in r.output and "1 of 3 files" in r.output
+    assert sorted(p.name for p in folder.glob("*.decoded.webp")) == ["im0.decoded.webp", "im1.decoded.webp"]
+    r = CliRunner().invoke(main, ["info", str(folder / "im0.inrz"), str(folder / "im1.inrz")])
+    assert r.exit_code == 0 and r.output.count("file        ") == 2
+
+
+def test_progress_is_silent_off_a_terminal_unless_asked(tiny_basis, photo, monkeypatch):
+    r = CliRunner().invoke(main, ["encode", str(photo), "--init", tiny_basis, "-q", "2", "--steps", "5"])
+    assert r.exit_code == 0 and len(r.output.strip().splitlines()) == 1
+    monkeypatch.setenv("INRZIP_PROGRESS", "1")
+    r = CliRunner().invoke(main, ["encode", str(photo), "--init", tiny_basis, "-q", "2", "-f", "--steps", "5"])
+    assert r.exit_code == 0 and "encode photo.png 5/5" in r.output  # counted in steps, as asked
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["encode", "photo.png", "-q", "20"], "quality must be 1..15"),
+        (["encode", "missing.png"], "cannot read missing.png"),
+        (["encode", "photo.png", "--bpp", "0"], "--bpp must be positive"),
+        (["encode", "photo.png", "--codec", "fp16"], "do not apply"),
+    ],
+)
+def test_bad_arguments_are_refused_before_torch_is_imported(photo, args, message):
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('torch imported' if 'torch' in sys.modules else 'no torch'));"
+        f"from inrzip.cli import main; main({args!r})"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "INRZIP_WEIGHTS"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=photo.parent, env=env)
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+    assert "no torch" in r.stdout
+
+
+def test_outputs_get_the_usual_file_mode(tiny_basis, photo):
+    assert run("encode", photo, "--init", tiny_basis, "-q", "2").exit_code == 0
+    assert run("decode", photo.with_suffix(".inrz")).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    for p in (photo.with_suffix(".inrz"), photo.with_name("photo.decoded.png")):
+        assert p.stat().st_mode & 0o777 == 0o666 & ~umask

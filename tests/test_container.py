@@ -121,3 +121,47 @@ def test_bytes_after_the_payload_are_refused(tail):
     data, _ = make()
     with pytest.raises(InrzipError, match="bytes after the payload"):
         container.read(data + tail)
+
+
+def test_version_2_round_trip_and_plain_rgb_stays_version_1():
+    data, _ = make()
+    assert data[4] == 1  # no mode, no sections: exactly what earlier releases wrote
+    extras = container.Extras("RGBA", {"icc": b"profile" * 20, "alpha-bits": b"\xff" * 30})
+    raw = payload.pack_fp16(np.ones((6, 5), np.float32))
+    v2 = container.write(FIELDS, raw, extras)
+    assert v2[4] == 2
+    header, back, got = container.read_all(v2)
+    assert back == raw and got == extras and header.width == 20
+    assert container.read(v2)[1] == raw
+    for cut in range(len(v2)):
+        with pytest.raises(InrzipError):
+            container.read_all(v2[:cut])
+    for pos in range(9, len(v2)):
+        bad = bytearray(v2)
+        bad[pos] ^= 0x04
+        try:
+            assert container.read_all(bytes(bad)) == (header, raw, extras)  # accepted only if unchanged
+        except InrzipError:
+            pass
+
+
+@pytest.mark.parametrize(
+    "mode,sections,message",
+    [
+        ("RGBA", {}, "alpha sections"),
+        ("RGB", {"alpha-bits": b"\xff"}, "alpha sections"),
+        ("L", {"alpha": b"x", "alpha-bits": b"y"}, "alpha sections"),
+    ],
+)
+def test_version_2_layouts_that_do_not_add_up_are_refused(mode, sections, message):
+    v2 = container.write(FIELDS, payload.pack_fp16(np.ones((6, 5), np.float32)), container.Extras(mode, sections))
+    with pytest.raises(InrzipError, match=message):
+        container.read_all(v2)
+
+
+def test_writer_refuses_what_no_reader_would_take():
+    raw = payload.pack_fp16(np.ones((6, 5), np.float32))
+    with pytest.raises(InrzipError, match="mode"):
+        container.write(FIELDS, raw, container.Extras("CMYK", {}))
+    with pytest.raises(InrzipError, match="limit"):
+        container.write(FIELDS, raw, container.Extras("RGB", {"exif": bytes(container.MAX_METADATA + 1)}))

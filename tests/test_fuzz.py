@@ -5,9 +5,12 @@ from inrzip import encoder
 from inrzip.tools import fuzz
 
 
-@pytest.mark.parametrize("which", ["siren-q16", "shared-body-ans"])
+@pytest.mark.parametrize("which", ["siren-q16", "shared-body-ans", "rgba-metadata-v2"])
 def test_brief_fuzz_finds_no_crash(which, request):
-    if which == "siren-q16":
+    if which == "rgba-metadata-v2":
+        data = fuzz.seed_file(extras=True, init=request.getfixturevalue("tiny_basis"))
+        assert data[4] == 2
+    elif which == "siren-q16":
         init = request.getfixturevalue("tiny_init")
         data = encoder.encode(smooth_photo(20, 28, 1), quality=2, init=init, steps=3, codec="q16").data
     else:

@@ -32,7 +32,8 @@ VERSIONS = (VERSION, VERSION_EXTRAS)
 MODES = ("RGB", "L", "RGBA", "LA")
 # sections a version-2 file may carry: metadata (written back on decode) and the alpha plane
 SECTIONS = ("exif", "icc", "xmp", "alpha", "alpha-bits")
-MAX_SECTION = 1 << 26  # 64 MiB of inflated metadata or alpha, whatever a header claims
+MAX_SECTION = 1 << 26  # 64 MiB of inflated alpha plane, whatever a header claims
+MAX_METADATA = 1 << 24  # 16 MiB of one kind of metadata (an ICC profile is KBs to a few MB, EXIF at most 64 KB)
 PREFIX = struct.Struct("<4sBI")
 MAX_HEADER = 4096
 MAX_SIDE = 1 << 16  # largest width/height a file may claim
@@ -116,6 +117,8 @@ def write(header_fields: dict, raw: bytes, extras: Extras | None = None) -> byte
         return PREFIX.pack(MAGIC, VERSION, len(head)) + head + payload
     if extras.mode not in MODES or not set(extras.sections) <= set(SECTIONS):
         raise InrzipError(f"cannot write mode {extras.mode!r} with sections {sorted(extras.sections)}")
+    if any(len(v) > MAX_METADATA for k, v in extras.sections.items() if k in ("exif", "icc", "xmp")):
+        raise InrzipError(f"metadata over the {MAX_METADATA >> 20} MiB limit (--strip drops it)")
     names = [n for n in SECTIONS if n in extras.sections]
     frames = [compress(extras.sections[n]) for n in names]
     layout = {
@@ -184,6 +187,8 @@ def _check_layout(layout: dict, available: int) -> None:
     lengths = [n for e in sections for n in (e[1], e[2])] + [layout["packed"]]
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_SECTION for n in lengths):
         raise bad("section length out of range")
+    if any(e[1] > MAX_METADATA for e in sections if e[0] in ("exif", "icc", "xmp")):
+        raise bad(f"metadata over the {MAX_METADATA >> 20} MiB limit")
     if not set(names) <= set(SECTIONS) or len(set(names)) != len(names) or names != sorted(names, key=SECTIONS.index):
         raise bad("unknown, repeated or misordered section")
     if layout["packed"] + sum(e[2] for e in sections) != available:

@@ -20,13 +20,19 @@ from ..errors import InrzipError
 from ..format import container
 
 
-def seed_file() -> bytes:
-    """A real file for the shipped default init (ANS-coded coefficients): a small photo-like image."""
+def seed_file(extras: bool = False, init: str = inits.DEFAULT_INIT) -> bytes:
+    """A real file of ``init`` (default: the shipped default, ANS-coded): a small photo-like image; with
+    ``extras`` an RGBA one with a soft alpha plane (a nested file) and EXIF, ICC and XMP (version 2)."""
     from ..encoder import encode
+    from ..images import Picture
 
     y, x = np.mgrid[0:40, 0:56]
     rgb = (127 + 100 * np.sin(np.stack([x / 7, y / 5, (x + y) / 9], -1))).astype(np.uint8)
-    return encode(rgb, quality=1, steps=3, init=inits.DEFAULT_INIT).data
+    if not extras:
+        return encode(rgb, quality=1, steps=3, init=init).data
+    alpha = (x * 255 // 55).astype(np.uint8)
+    metadata = {"exif": b"Exif\0\0" + bytes(40), "icc": bytes(range(256)) * 2, "xmp": b"<x:xmpmeta/>"}
+    return encode(Picture(rgb, "RGBA", alpha, metadata), quality=1, alpha_quality=1, steps=3, init=init).data
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -59,18 +65,18 @@ def run(runs: int, seed: int = 0, data: bytes | None = None) -> tuple[int, int, 
     """
     rng = random.Random(seed)
     base = data if data is not None else seed_file()
-    expect_header, expect = container.read(base)
+    expect = container.read_all(base)
     refused = crashes = 0
     for _ in range(runs):
         mutant = mutate(base, rng)
         while mutant == base:
             mutant = mutate(base, rng)
         try:
-            header, raw = container.read(mutant)
-            if header != expect_header or raw != expect:
+            got = container.read_all(mutant)
+            if got != expect:
                 crashes += 1
                 print(f"silent corruption: {mutant[:64].hex()}...", file=sys.stderr)
-            elif header.width * header.height <= 1 << 16:
+            elif got[0].width * got[0].height <= 1 << 16:
                 decode(mutant, device="cpu")
         except InrzipError:
             refused += 1
@@ -105,6 +111,14 @@ def _edit_header(data: bytes, **changes) -> bytes:
     return container.PREFIX.pack(container.MAGIC, container.VERSION, len(head)) + head + data[start:]
 
 
+def _small_gray(good: bytes) -> bytes:
+    """A valid gray file of ``good``'s init but another size (8 x 8): an alpha plane that does not fit."""
+    from ..encoder import encode
+
+    init = inits.for_file(container.read_header(good)[0].init)
+    return encode(np.full((8, 8), 200, np.uint8), quality=1, steps=1, init=init).data
+
+
 def huge_png_header(width: int, height: int) -> bytes:
     """A valid 1x1 PNG whose IHDR (checksum fixed) claims ``width x height``: a decompression-bomb probe."""
     import struct
@@ -119,6 +133,22 @@ def huge_png_header(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def _with_extras(good: bytes, mode: str, sections: dict[str, bytes]) -> bytes:
+    """``good``'s header and payload as a version-2 file with this mode and these sections (checksum right)."""
+    header, raw = container.read(good)
+    fields = {k: getattr(header, k) for k in ("init", "quality", "width", "height", "tile", "codec", "values", "tiles")}
+    return container.write(fields, raw, container.Extras(mode, sections))
+
+
+def _claim(data: bytes, **layout) -> bytes:
+    """A version-2 file whose header claims other layout fields (checksum left as it was)."""
+    _, _, n = container.PREFIX.unpack_from(data)
+    start = container.PREFIX.size + n
+    fields = msgpack.unpackb(data[container.PREFIX.size : start]) | layout
+    head = msgpack.packb(fields)
+    return container.PREFIX.pack(container.MAGIC, container.VERSION_EXTRAS, len(head)) + head + data[start:]
+
+
 def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
     """(kind, description, file bytes, extra CLI args) for every bad input the robustness issue lists."""
     import zstandard
@@ -127,7 +157,32 @@ def bad_inputs(good: bytes) -> list[tuple[str, str, bytes, list[str]]]:
     head_end = container.PREFIX.size + container.PREFIX.unpack_from(good)[2]
     flipped = bytearray(good)
     flipped[-5] ^= 0x10
+    header = container.read_header(good)[0]
+    with_exif = _with_extras(good, "RGB", {"exif": b"Exif\0\0" + bytes(30)})
+    exif_frame = len(zstandard.ZstdCompressor(level=container.ZSTD_LEVEL).compress(b"Exif\0\0" + bytes(30)))
+    bomb = zstandard.compress(bytes(64 << 20))
+    bomb_base = with_exif[:-exif_frame]
     return [
+        ("inrz", "metadata section claims 1 GiB", _claim(with_exif, sections=[["exif", 1 << 30, exif_frame]]), []),
+        ("inrz", "metadata section of an unknown kind", _claim(with_exif, sections=[["gps", 36, exif_frame]]), []),
+        ("inrz", "metadata that inflates past its claim", _claim(with_exif, sections=[["exif", 4, exif_frame]]), []),
+        (
+            "inrz",
+            "EXIF as a zstd bomb (64 MiB of zeros)",
+            _claim(bomb_base, sections=[["exif", 36, len(bomb)]]) + bomb,
+            [],
+        ),
+        ("inrz", "EXIF claiming 32 MiB", _claim(with_exif, sections=[["exif", 32 << 20, exif_frame]]), []),
+        ("inrz", "RGBA without an alpha plane", _with_extras(good, "RGBA", {}), []),
+        ("inrz", "alpha bits that do not fit the image", _with_extras(good, "RGBA", {"alpha-bits": b"\xff" * 3}), []),
+        ("inrz", "nested alpha file of another size", _with_extras(good, "RGBA", {"alpha": _small_gray(good)}), []),
+        ("inrz", "nested alpha that is not an .inrz", _with_extras(good, "RGBA", {"alpha": b"junk" * 9}), []),
+        (
+            "inrz",
+            f"an RGB file claiming mode LA ({header.values} values)",
+            _with_extras(good, "LA", {"alpha-bits": b"\0" * 512}),
+            [],
+        ),
         ("inrz", "empty file", b"", []),
         ("inrz", "truncated to half", good[: len(good) // 2], []),
         ("inrz", "one bit flipped in the payload", bytes(flipped), []),
@@ -198,14 +253,17 @@ def main(runs: int, seed: int, show: bool) -> None:
         for kind, what, code, message in rows:
             click.echo(f"{kind:<6} {what:<34} exit {code}: {message}")
         sys.exit(0 if all(code != 0 and "[left" not in m and "Traceback" not in m for _, _, code, m in rows) else 1)
-    t0 = time.perf_counter()
-    tried, refused, crashes = run(runs, seed)
-    click.echo(
-        f"fuzz: {tried} mutated inputs tried, {refused} refused cleanly, "
-        f"{tried - refused - crashes} decoded to the original (mutations the format ignores), "
-        f"{crashes} crashes, {time.perf_counter() - t0:.1f} s"
-    )
-    sys.exit(1 if crashes else 0)
+    failed = 0
+    for name, data in (("RGB, version 1", seed_file()), ("RGBA + metadata, version 2", seed_file(extras=True))):
+        t0 = time.perf_counter()
+        tried, refused, crashes = run(runs // 2, seed, data)
+        failed += crashes
+        click.echo(
+            f"fuzz ({name}, {len(data):,} bytes): {tried} mutated inputs tried, {refused} refused cleanly, "
+            f"{tried - refused - crashes} decoded to the original (mutations the format ignores), "
+            f"{crashes} crashes, {time.perf_counter() - t0:.1f} s"
+        )
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
