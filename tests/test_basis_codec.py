@@ -13,10 +13,10 @@ from inrzip.codecs.basis import entropy
 from inrzip.codecs.basis import fit as basis_fit
 from inrzip.codecs.basis import model as basis
 from inrzip.codecs.basis.codec import HEAD_LR
+from inrzip.errors import InrzipError
 from inrzip.format import container, payload
 from inrzip.metrics import psnr_uint8
 from inrzip.nets import torch_siren as siren
-from inrzip.errors import InrzipError
 
 
 def ladder_of(path: str) -> basis.BasisLadder:

@@ -218,7 +218,7 @@ def test_bad_arguments_are_refused_before_torch_is_imported(photo, args, message
     import sys
 
     code = (
-        "import atexit, sys; atexit.register(lambda: print('torch imported' if 'torch' in sys.modules else 'no torch'));"
+        "import atexit, sys; atexit.register(lambda: print('torch' if 'torch' in sys.modules else 'no torch'));"
         f"from inrzip.cli import main; main({args!r})"
     )
     env = {k: v for k, v in os.environ.items() if k != "INRZIP_WEIGHTS"}

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import zstandard
 
-from inrzip.format import container, payload
 from inrzip.errors import InrzipError
+from inrzip.format import container, payload
 
 FIELDS = dict(init="0123456789abcdef", quality=2, width=20, height=12, tile=8, codec="fp16", values=5, tiles=6)
 

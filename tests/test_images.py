@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from inrzip.errors import InrzipError
-from inrzip.tools.fuzz import huge_png_header
 from inrzip.images import load_image
+from inrzip.tools.fuzz import huge_png_header
 
 
 def save(im: Image.Image, fmt: str = "PNG", **kw) -> bytes:

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 
 from conftest import smooth_photo
 from inrzip import decoder, encoder, tiles
-from inrzip.codecs.siren import quant
-from inrzip.format import container, payload
 from inrzip.cli import main
+from inrzip.codecs.siren import quant
 from inrzip.errors import InrzipError
+from inrzip.format import container, payload
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -8,9 +8,9 @@ from conftest import smooth_photo
 from inrzip import decoder, encoder, inits
 from inrzip.codecs.siren import codec as siren_codec
 from inrzip.codecs.siren import fit as siren_fit
+from inrzip.errors import InrzipError
 from inrzip.format import container, payload
 from inrzip.metrics import psnr_uint8
-from inrzip.errors import InrzipError
 
 
 def values(data: bytes) -> np.ndarray:
