@@ -156,8 +156,10 @@ def run(
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
     rows, curve_rows, target_rows = [], [], []
-    for path in paths:
+    t0 = time.perf_counter()
+    for i, path in enumerate(paths, start=1):
         rgb, _ = images.load_image(path)
+        log(f"[{i}/{len(paths)}] {path.name} {rgb.shape[1]}x{rgb.shape[0]} ({time.perf_counter() - t0:.0f} s so far)")
         rows += _image_rows(path.name, rgb, loaded, qualities, names, steps, lr, device, bits, anchors, log)
         for target in targets:
             enc = encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=loaded)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-# (name, height, width, seed, encode arguments, decode --size or None)
+# (name, height, width, seed, encode arguments, decode --size or None[, source kind, first release])
 CASES = [
     ("basis-q1", 48, 64, 1, ["--init", "siren-t16-basis", "-q", "1"], None),
     ("basis-q8", 48, 64, 1, ["--init", "siren-t16-basis", "-q", "8"], None),
@@ -34,6 +34,23 @@ CASES = [
     ("w64-q16-bpp2", 40, 56, 2, ["--init", "siren-t16-w64", "--bpp", "2"], None),
     ("w64-fp16-odd-1x1", 1, 1, 4, ["--init", "siren-t16-w64", "-q", "6", "--codec", "fp16"], None),
     ("w64-q16-strip-200x3", 3, 200, 5, ["--init", "siren-t16-w64", "-q", "10", "--codec", "q16"], None),
+    # container version 2 (0.2.0): gray, alpha, metadata
+    ("basis-gray-q8", 40, 56, 7, ["--init", "siren-t16-basis", "-q", "8"], None, "gray", "0.2.0"),
+    ("basis-rgba-soft-q6", 40, 56, 8, ["--init", "siren-t16-basis", "-q", "6"], None, "rgba-soft", "0.2.0"),
+    ("basis-la-binary-q10", 33, 47, 9, ["--init", "siren-t16-basis", "-q", "10"], None, "la-binary", "0.2.0"),
+    ("basis-rgba-soft-render-2x", 20, 28, 8, ["--init", "siren-t16-basis", "-q", "9"], "56x40", "rgba-soft", "0.2.0"),
+    ("basis-jpeg-metadata-q7", 48, 64, 10, ["--init", "siren-t16-basis", "-q", "7"], None, "jpeg-metadata", "0.2.0"),
+    ("w64-gray-fp16-q8", 40, 56, 7, ["--init", "siren-t16-w64", "-q", "8", "--codec", "fp16"], None, "gray", "0.2.0"),
+    (
+        "w64-rgba-q16-q9",
+        40,
+        56,
+        8,
+        ["--init", "siren-t16-w64", "-q", "9", "--codec", "q16"],
+        None,
+        "rgba-soft",
+        "0.2.0",
+    ),
 ]
 
 
@@ -49,6 +66,33 @@ def photo(h: int, w: int, seed: int) -> np.ndarray:
     return np.clip((np.stack(chans, -1) + grain) * 255, 0, 255).round().astype(np.uint8)
 
 
+def source(kind: str, h: int, w: int, seed: int, path: Path) -> Path:
+    """The case's input file: an RGB PNG, or a gray, RGBA or LA PNG, or a JPEG carrying EXIF, ICC and XMP."""
+    rgb = photo(h, w, seed)
+    y, x = np.mgrid[0:h, 0:w]
+    if kind == "gray":
+        Image.fromarray(rgb[..., 1]).save(path)
+    elif kind == "rgba-soft":
+        alpha = (255 * (x + y) / max(h + w - 2, 1)).astype(np.uint8)
+        Image.fromarray(np.dstack([rgb, alpha]), "RGBA").save(path)
+    elif kind == "la-binary":
+        alpha = np.where((x - w / 2) ** 2 + (y - h / 2) ** 2 < (min(h, w) / 3) ** 2, 255, 0).astype(np.uint8)
+        Image.fromarray(np.dstack([rgb[..., 0], alpha]), "LA").save(path)
+    elif kind == "jpeg-metadata":
+        from PIL import ImageCms
+
+        path = path.with_suffix(".jpg")
+        exif = Image.Exif()
+        exif[0x010F] = "inrzip golden corpus"
+        exif[0x0112] = 6
+        icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
+        Image.fromarray(rgb).save(path, "JPEG", quality=92, exif=exif.tobytes(), icc_profile=icc, xmp=xmp)
+    else:
+        Image.fromarray(rgb).save(path)
+    return path
+
+
 def inrzip(*args: str) -> None:
     r = subprocess.run([sys.executable, "-m", "inrzip", *args], capture_output=True, text=True)
     if r.returncode:
@@ -61,14 +105,18 @@ def main(out: Path) -> None:
         [sys.executable, "-m", "inrzip", "--version"], capture_output=True, text=True, check=True
     ).stdout.split()[-1]
     entries = []
-    for name, h, w, seed, args, size in CASES:
-        src = out / f"{name}.source.png"
-        Image.fromarray(photo(h, w, seed)).save(src)
+    release = tuple(int(v) for v in version.split("."))
+    for name, h, w, seed, args, size, *more in CASES:
+        kind, since = more if more else ("rgb", "0.1.0")
+        if tuple(int(v) for v in since.split(".")) > release:
+            continue
+        src = source(kind, h, w, seed, out / f"{name}.source.png")
         inrzip("encode", str(src), "-o", str(out / f"{name}.inrz"), "--device", "cpu", "-f", *args)
         dec = ["decode", str(out / f"{name}.inrz"), "-o", str(out / f"{name}.png"), "-f"]
         inrzip(*dec, *(["--size", size] if size else []))
         src.unlink()  # the file and what it decodes to are the record; the source is remade from the seed
-        entries.append({"file": f"{name}.inrz", "decodes_to": f"{name}.png", "size": size, "encoded_with": args})
+        entry = {"file": f"{name}.inrz", "decodes_to": f"{name}.png", "size": size, "encoded_with": args}
+        entries.append(entry | ({"source": kind} if kind != "rgb" else {}))
     manifest = {"release": version, "files": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"wrote {len(entries)} golden files of inrzip {version} to {out}")
