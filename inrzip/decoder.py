@@ -110,26 +110,88 @@ def evaluator(job: Job, device: str = "cpu") -> Evaluate:
 def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK, on_tiles=None) -> np.ndarray:
     """Evaluate every tile network on the ``render_w x render_h`` grid, a bounded chunk of tiles at a time:
     ``[H, W, 3]`` uint8, or ``[H, W, 1]`` for a gray file. ``on_tiles(done, total)`` reports progress in tiles.
+
+    At the source size every pixel is one tile's sample. Above it, pixels between two tiles' samples
+    are rendered by both and blended (:func:`tiles.blend_plan`): no seam at any scale.
     """
     evaluate = evaluate or evaluator(job)
+    if (job.render_w, job.render_h) != (job.header.width, job.header.height):
+        return _render_blended(job, evaluate, chunk, on_tiles)
     tile = job.header.tile
     py = tiles.axis_plan(job.header.height, job.render_h, tile)
     px = tiles.axis_plan(job.header.width, job.render_w, tile)
-    weights = job.codec.gray_weights(job.init)[:, None] if job.gray else None
-    out = np.empty((job.render_h * job.render_w, 1 if job.gray else 3), np.uint8)
+    out = np.empty((job.render_h * job.render_w, _channels(job)), np.uint8)
     per_tile = py.max_count * px.max_count
     chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
     for start in range(0, job.header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, job.header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
-        pred = evaluate(job.values[idx], coords)
-        if weights is not None:
-            pred = pred @ weights
-        pix = np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
+        pix = _to_uint8(_colours(job, evaluate, idx, coords))
         out[flat[valid]] = pix[valid]
         if on_tiles is not None:
             on_tiles(int(idx[-1]) + 1, job.header.tiles)
     return out.reshape(job.render_h, job.render_w, out.shape[1])
+
+
+def _channels(job: Job) -> int:
+    return 1 if job.gray else 3
+
+
+def _colours(job: Job, evaluate: Evaluate, idx: np.ndarray, coords: np.ndarray) -> np.ndarray:
+    """The networks of tiles ``idx`` at ``coords [B, M, 2]``: ``[B, M, C]`` floats (gray: one channel)."""
+    pred = evaluate(job.values[idx], coords)
+    return pred @ job.codec.gray_weights(job.init)[:, None] if job.gray else pred
+
+
+def _to_uint8(pred: np.ndarray) -> np.ndarray:
+    return np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def _render_blended(job: Job, evaluate: Evaluate, chunk: int, on_tiles) -> np.ndarray:
+    """The render above the source size, one tile row at a time: each tile covers its samples and the gaps
+    to its neighbours, weighted; rows shared with the next tile row carry over in a float band."""
+    h = job.header
+    py = tiles.blend_plan(h.height, job.render_h, h.tile)
+    px = tiles.blend_plan(h.width, job.render_w, h.tile)
+    ny, nx = len(py.start), len(px.start)
+    width, c = job.render_w, _channels(job)
+    out = np.empty((job.render_h, width, c), np.uint8)
+    per_tile = py.max_count * px.max_count
+    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))
+    band_top, band = 0, np.zeros((c, 0, width), np.float64)  # channel-first: each channel's rows contiguous
+    for row in range(ny):
+        top, rows = int(py.start[row]), int(py.count[row])
+        need = top + rows - band_top  # grow the band to this tile row's last output row
+        if need > band.shape[1]:
+            band = np.concatenate([band, np.zeros((c, need - band.shape[1], width))], axis=1)
+        for first in range(row * nx, (row + 1) * nx, chunk):
+            idx = np.arange(first, min(first + chunk, (row + 1) * nx))
+            coords, weight, flat = _blend_batch(py, px, idx, band_top, band.shape[1], width)
+            pred = _colours(job, evaluate, idx, coords) * weight[..., None]
+            for ch in range(c):
+                plane = band[ch].reshape(-1)  # a view: the band is C-contiguous per channel
+                plane += np.bincount(flat.reshape(-1), pred[..., ch].reshape(-1), plane.size)
+            if on_tiles is not None:
+                on_tiles(int(idx[-1]) + 1, h.tiles)
+        done = int(py.start[row + 1]) if row + 1 < ny else job.render_h  # rows no later tile row touches
+        out[band_top:done] = _to_uint8(band[:, : done - band_top].transpose(1, 2, 0))
+        band, band_top = np.ascontiguousarray(band[:, done - band_top :]), done
+    return out
+
+
+def _blend_batch(
+    py, px, idx: np.ndarray, band_top: int, band_rows: int, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates ``[B, my*mx, 2]``, blend weights and flat band indices (rows from ``band_top``) of tiles ``idx``."""
+    nx = len(px.start)
+    ty, tx = idx // nx, idx % nx
+    ly, lx = py.local[ty], px.local[tx]
+    coords = np.stack(np.broadcast_arrays(lx[:, None, :], ly[:, :, None]), axis=-1).reshape(len(idx), -1, 2)
+    weight = (py.weight[ty][:, :, None] * px.weight[tx][:, None, :]).reshape(len(idx), -1)
+    iy = py.start[ty][:, None, None] + np.arange(py.max_count)[None, :, None] - band_top
+    ix = px.start[tx][:, None, None] + np.arange(px.max_count)[None, None, :]
+    flat = np.clip(iy, 0, band_rows - 1) * width + np.minimum(ix, width - 1)  # padding slots: weight 0
+    return coords.astype(np.float32), weight, flat.reshape(len(idx), -1)
 
 
 def finish(job: Job, rgb: np.ndarray) -> np.ndarray:

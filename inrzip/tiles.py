@@ -92,3 +92,51 @@ def render_batch(py: AxisPlan, px: AxisPlan, tiles: np.ndarray) -> tuple[np.ndar
     out_w = int(px.count.sum())
     flat = (py.start[ty][:, None, None] + iy) * out_w + (px.start[tx][:, None, None] + ix)
     return coords.astype(np.float32), valid.reshape(len(tiles), -1), flat.reshape(len(tiles), -1)
+
+
+@dataclass(frozen=True)
+class BlendPlan:
+    """For one axis: each tile's output pixels including the gaps to its neighbours, and blend weights.
+
+    Between the last sample of tile t and the first of tile t+1 lies one source pixel that neither
+    network was fitted on. An output pixel there is rendered by both tiles, each extrapolating by
+    less than a pixel, and blended linearly by distance: the weights of the tiles that cover a pixel
+    sum to one, so the render is continuous across every border, at any scale.
+    """
+
+    start: np.ndarray  # [n_tiles] first output index each tile renders
+    count: np.ndarray  # [n_tiles] how many
+    local: np.ndarray  # [n_tiles, max_count] tile-local coordinate (padded with 0)
+    weight: np.ndarray  # [n_tiles, max_count] blend weight (0 in the padding)
+
+    @property
+    def max_count(self) -> int:
+        return int(self.local.shape[1])
+
+
+def blend_plan(n_in: int, n_out: int, tile: int) -> BlendPlan:
+    """:class:`BlendPlan` of an axis: source position ``x = (u + 0.5) n_in / n_out - 0.5`` of output pixel u."""
+    n_tiles = math.ceil(n_in / tile)
+    x = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    starts, counts, locals_, weights = [], [], [], []
+    for t in range(n_tiles):
+        first, last = t * tile, min(t * tile + tile - 1, n_in - 1)  # the tile's own samples
+        lo = -np.inf if t == 0 else first - 1
+        hi = np.inf if t == n_tiles - 1 else last + 1
+        u = np.flatnonzero((x > lo) & (x < hi))
+        w = np.ones(u.size)
+        if t > 0:
+            w = np.where(x[u] < first, 1.0 - (first - x[u]), w)
+        if t < n_tiles - 1:
+            w = np.where(x[u] > last, 1.0 - (x[u] - last), w)
+        starts.append(int(u[0]) if u.size else 0)
+        counts.append(u.size)
+        locals_.append(-1.0 + 2.0 * (x[u] - first) / max(tile - 1, 1))
+        weights.append(w)
+    m = max(max(counts), 1)
+    local = np.zeros((n_tiles, m), np.float32)
+    weight = np.zeros((n_tiles, m), np.float32)
+    for t in range(n_tiles):
+        local[t, : counts[t]] = locals_[t]
+        weight[t, : counts[t]] = weights[t]
+    return BlendPlan(np.asarray(starts), np.asarray(counts), local, weight)

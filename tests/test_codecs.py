@@ -84,3 +84,14 @@ def test_library_decode_never_imports_torch():
     env = {k: v for k, v in os.environ.items() if k != "INRZIP_WEIGHTS"}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr[-1500:]
+
+
+def test_upscaled_render_has_no_seam_of_its_own(tiny_basis):
+    """Above the source size, pixels between two tiles blend both: the step across a tile border is no larger
+    than the steps inside the tiles' own sample spans (the old nearest-tile render jumped there)."""
+    rgb = smooth_photo(16, 32, 4)
+    data = encoder.encode(rgb, init=tiny_basis, quality=15).data
+    big = decoder.decode(data, size=(128, 64)).astype(float).mean(axis=2)  # 4x: tile border between x 63 and 64
+    steps = np.abs(np.diff(big, axis=1)).mean(axis=0)
+    assert steps[63] <= 2 * np.median(steps) + 1
+    assert np.array_equal(decoder.decode(data), decoder.decode(data, size=(32, 16)))  # 1x untouched

@@ -1,5 +1,6 @@
 """The golden corpus: every file an earlier release wrote decodes, with this release, to the image that
-release decoded it to (within one grey level), and the init each one names is still installed."""
+release decoded it to (within one grey level at its own size; renders at other sizes may improve), and the
+init each one names is still installed."""
 
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ from PIL import Image
 
 from inrzip import decoder, inits
 from inrzip.format import container
+from inrzip.metrics import psnr_uint8
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = [
@@ -32,7 +34,10 @@ def test_old_files_decode_to_what_their_release_decoded(release, entry, monkeypa
     expect = np.asarray(Image.open(GOLDEN / release / entry["decodes_to"])).astype(int)  # in the file's mode
     got = decoder.decode(data, size=entry["size"]).astype(int)
     assert got.shape == expect.shape
-    assert np.abs(got - expect).max() <= 1, f"{release}/{entry['file']} decodes differently"
+    if entry["size"] is None:  # at its own size a file decodes to the same pixels, within one grey level
+        assert np.abs(got - expect).max() <= 1, f"{release}/{entry['file']} decodes differently"
+    else:  # a render at another size may improve between releases, and stays the same picture
+        assert psnr_uint8(got.astype(np.uint8), expect.astype(np.uint8)) > 30, f"{release}/{entry['file']}"
 
 
 def test_every_init_a_released_file_names_is_installed(monkeypatch):

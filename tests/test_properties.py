@@ -143,3 +143,15 @@ def test_cli_refuses_bad_sizes_on_a_real_file(tiny_init, tmp_path):
         r = CliRunner().invoke(main, ["decode", str(src), "-o", str(tmp_path / "o.png"), "--size", size])
         assert r.exit_code != 0 and len(r.output.strip().splitlines()) == 1, (size, r.output)
         assert not (tmp_path / "o.png").exists()
+
+
+@FAST
+@given(st.integers(1, 120), st.integers(1, 6), st.integers(2, 32))
+def test_blend_plan_weights_sum_to_one_on_every_output_pixel(n_in, factor, tile):
+    n_out = n_in * factor + (factor > 1)  # upscales, not always an integer factor
+    plan = tiles.blend_plan(n_in, n_out, tile)
+    total = np.zeros(n_out)
+    for t in range(len(plan.start)):
+        total[plan.start[t] : plan.start[t] + plan.count[t]] += plan.weight[t, : plan.count[t]]
+    np.testing.assert_allclose(total, 1.0, atol=1e-6)
+    assert np.all(plan.weight >= 0) and np.all(plan.weight <= 1)
