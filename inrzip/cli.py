@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -446,10 +447,53 @@ def demo(out_dir, device, force) -> None:
     help="Classic codecs to compare (default all three).",
 )
 @click.option("--init", "init", default=None, help="Initialization name or .npz path.")
-def bench(data_dir, qualities, steps, lr, device, json_out, limit, codecs, bits, targets, plot_out, anchors, init):
+@click.option(
+    "--upscale",
+    type=click.IntRange(2, 8),
+    help="Instead: photos downscaled by F, coded at --bpp (default 1) of the small image, shown at full size.",
+)
+@click.option("--crops", "crops_dir", type=click.Path(file_okay=False), help="With --upscale: side-by-side crops here.")
+def bench(
+    data_dir,
+    qualities,
+    steps,
+    lr,
+    device,
+    json_out,
+    limit,
+    codecs,
+    bits,
+    targets,
+    plot_out,
+    anchors,
+    init,
+    upscale,
+    crops_dir,
+):
     """Rate-distortion table: inrzip levels vs JPEG, WebP and AVIF, PSNR at 0.5 bpp and BD-rate."""
     from . import inits
     from .tools import bench as benchmod
+
+    if upscale:
+        report = benchmod.run_upscale(
+            data_dir,
+            upscale,
+            tuple(targets) or (1.0,),
+            limit=limit,
+            init=init or inits.DEFAULT_INIT,
+            anchors=tuple(anchors) or ("jpeg", "webp", "avif"),
+            crops=Path(crops_dir) if crops_dir else None,
+            device=device,
+            log=lambda m: click.echo(m, err=True),
+        )
+        _say(benchmod.format_upscale(report))
+        if json_out:
+            Path(json_out).write_text(json.dumps(report, indent=2) + "\n")
+            _say(f"wrote {json_out}")
+        if plot_out:
+            benchmod.plot_upscale(report, Path(plot_out))
+            _say(f"wrote {plot_out}")
+        return
 
     report = benchmod.run(
         data_dir,
