@@ -653,7 +653,15 @@ def train(
 @click.option("--steps", default=3000, show_default=True, help="Outer (body) steps.")
 @click.option("--tiles", "n_tiles", default=100_000, show_default=True, help="Training tiles drawn.")
 @click.option("--seed", default=0, show_default=True)
-def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed) -> None:
+@click.option(
+    "--upscale",
+    "factors",
+    type=click.IntRange(2, 8),
+    multiple=True,
+    help="Also train the upscaling prior at this factor (repeatable): fit on the downscale, loss on the fine pixels.",
+)
+@click.option("--upscale-weight", default=1.0, show_default=True, help="Weight of the upscaling loss.")
+def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, factors, upscale_weight) -> None:
     """Meta-train a shared-body initialization (ANIL with the head solved exactly; the default init)."""
     import sys
 
@@ -673,6 +681,8 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed) ->
             seed=seed,
             command="inrzip " + " ".join(sys.argv[1:]),
             log=lambda m: click.echo(m, err=True),
+            upscale=tuple(factors),
+            upscale_weight=upscale_weight,
         )
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None

@@ -44,6 +44,42 @@ def projection_loss(feat: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     return (z - fitted).square().mean()
 
 
+def fine_grid(tile: int, factor: int) -> tuple[torch.Tensor, np.ndarray]:
+    """The ``factor``-times finer pixels inside a tile's sample span: coordinates ``[M, 2]`` (x, y; the tile
+    grid's local system) and their indices in the ``tile*factor`` square crop the tile was downscaled from."""
+    x = (np.arange(tile * factor) + 0.5) / factor - 0.5  # in coarse pixels, as the decoder maps output pixels
+    inside = np.flatnonzero((x >= 0) & (x <= tile - 1))
+    local = torch.from_numpy(-1.0 + 2.0 * x[inside] / (tile - 1)).float()
+    yy, xx = torch.meshgrid(local, local, indexing="ij")
+    rows, cols = np.meshgrid(inside, inside, indexing="ij")
+    return torch.stack([xx, yy], dim=-1).reshape(-1, 2), (rows * tile * factor + cols).reshape(-1)
+
+
+def upscale_pairs(
+    train_dir: str, tile: int, factor: int, count: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Training pairs for the upscaling prior: ``count`` crops of ``tile*factor`` pixels, their downscale to
+    ``tile`` (antialiased bicubic, close to the bench's Lanczos) ``[count, tile^2, 3]``, the fine pixels inside
+    the tile's span ``[count, M, 3]`` and their coordinates ``[M, 2]``."""
+    sampler = CropSampler(train_dir, tile * factor, seed + factor)
+    fine = torch.cat([sampler.sample(500) for _ in range(math.ceil(count / 500))])[:count]
+    side = tile * factor
+    images = fine.reshape(count, side, side, 3).permute(0, 3, 1, 2)
+    coarse = torch.nn.functional.interpolate(images, size=(tile, tile), mode="bicubic", antialias=True)
+    coarse = coarse.clamp(0, 1).permute(0, 2, 3, 1).reshape(count, tile * tile, 3)
+    coords, index = fine_grid(tile, factor)
+    return coarse, fine[:, torch.from_numpy(index)], coords
+
+
+def upscale_loss(
+    coarse_feat: torch.Tensor, fine_feat: torch.Tensor, zc: torch.Tensor, zf: torch.Tensor
+) -> torch.Tensor:
+    """MSE on the fine pixels ``zf`` of the head fitted (least squares) on the coarse ones ``zc``."""
+    q, r = torch.linalg.qr(coarse_feat)
+    head = torch.linalg.solve_triangular(r, torch.einsum("nk,bnc->bkc", q, zc), upper=True)
+    return (torch.einsum("mk,bkc->bmc", fine_feat, head) - zf).square().mean()
+
+
 def train(
     train_dir: str,
     out: Path,
@@ -56,8 +92,16 @@ def train(
     seed: int = 0,
     command: str = "",
     log: Callable[[str], None] = print,
+    upscale: tuple[int, ...] = (),
+    upscale_weight: float = 1.0,
+    upscale_tiles: int = 8000,
 ) -> Path:
-    """Train the body, derive the basis and tables, and write the ladder to ``out`` (and its manifest entry)."""
+    """Train the body, derive the basis and tables, and write the ladder to ``out`` (and its manifest entry).
+
+    With ``upscale`` factors the outer loss adds, times ``upscale_weight``, the error on the fine pixels of a
+    head fitted on their downscale (the inner problem stays a least-squares fit; only the outer loss changes):
+    a body whose tiles, fitted on coarse pixels, predict the fine ones.
+    """
     torch.manual_seed(seed)
     t0 = time.time()
     sampler = CropSampler(train_dir, cfg.tile, seed)
@@ -73,14 +117,26 @@ def train(
     body_b = bias[: -cfg.out_features].clone().requires_grad_(True)
     coords = siren.tile_grid(cfg.tile)
     gen = torch.Generator().manual_seed(seed)
+    pairs = []
+    for factor in upscale:
+        coarse, fine, fine_coords = upscale_pairs(train_dir, cfg.tile, factor, upscale_tiles, seed)
+        to_z = lambda a: ((a.double() - colour_mean) @ colour).float()  # noqa: E731
+        pairs.append((to_z(coarse), to_z(fine), fine_coords))
+        log(f"{upscale_tiles} upscaling pairs at x{factor} ({time.time() - t0:.0f} s)")
 
     def loss(_: int) -> torch.Tensor:
         pick = torch.randint(z.shape[0], (batch,), generator=gen)
-        return projection_loss(body_features(cfg, body_w, body_b, coords), z[pick])
+        feat = body_features(cfg, body_w, body_b, coords)
+        total = projection_loss(feat, z[pick])
+        for zc, zf, fine_coords in pairs:
+            pick = torch.randint(zc.shape[0], (batch // 4,), generator=gen)
+            fine_feat = body_features(cfg, body_w, body_b, fine_coords)
+            total = total + upscale_weight / len(pairs) * upscale_loss(feat, fine_feat, zc[pick], zf[pick])
+        return total
 
     def report(it: int, value: torch.Tensor) -> None:
         if it % 250 == 0 or it == steps - 1:
-            log(f"step {it}: projection PSNR {-10 * math.log10(value.item()):.2f} dB ({time.time() - t0:.0f} s)")
+            log(f"step {it}: loss {-10 * math.log10(value.item()):.2f} dB ({time.time() - t0:.0f} s)")
 
     adam([body_w, body_b], loss, steps, lr, report)
     with torch.no_grad():
@@ -114,6 +170,8 @@ def train(
     out.parent.mkdir(parents=True, exist_ok=True)
     basis.save(out, cfg, arrays, list(qualities))
     settings = dict(steps=steps, batch=batch, n_tiles=n_tiles, lr=lr, seed=seed, deadzone=DEADZONE)
+    if upscale:
+        settings |= dict(upscale=list(upscale), upscale_weight=upscale_weight, upscale_tiles=upscale_tiles)
     manifest.record(out, command, train_dir, cfg, settings, time.time() - t0, {"projection_psnr": round(ceiling, 2)})
     log(f"wrote {out}: projection PSNR over the training tiles {ceiling:.2f} dB ({time.time() - t0:.0f} s)")
     return out
