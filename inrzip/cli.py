@@ -106,7 +106,7 @@ def encode(
 
     Several images are fitted in one vectorised run; under torchrun each rank takes its share.
     """
-    from . import codecs, files, images, inits
+    from . import codecs, inits
     from .options import check_options
 
     if quality is not None and bpp is not None:
@@ -118,6 +118,21 @@ def encode(
     for q in (quality, alpha_quality):
         if q is not None:
             codec.fit_key(loaded, q)
+    jobs = _encode_jobs(inputs, output, force)
+    rank, world = _rank()
+    if device == "auto" and world > 1:
+        device = "cuda" if _cuda_for_rank() else "cpu"
+    options = dict(quality=quality, bpp=bpp, steps=steps, lr=lr, device=device, seed=seed, init=loaded)
+    options |= dict(codec=codec_name, bits=bits, alpha_quality=alpha_quality, strip=strip)
+    failed = sum(_encode_group(group, len(jobs), options, force) for group in _batches(jobs))
+    if failed:
+        raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
+
+
+def _encode_jobs(inputs: tuple[str, ...], output: str | None, force: bool) -> list[tuple[str, str]]:
+    """(source, destination) of this process's share of the inputs, each output checked before any work."""
+    from . import files
+
     sources = _sources(inputs)
     if len(sources) > 1 and output is not None:
         raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
@@ -130,64 +145,50 @@ def encode(
             _not_the_source(src, dst)
             files.check_writable(Path(dst), force)
         jobs.append((src, dst))
-    from . import encoder
+    return jobs
 
-    if device == "auto" and world > 1:
-        device = "cuda" if _cuda_for_rank() else "cpu"
-    failed = 0
-    for group in _batches(jobs):
-        loaded_images = []
-        for src, dst in group:
-            try:
-                picture, notes = images.load_picture(files.read_input(src) if src == "-" else src)
-            except InrzipError as e:
-                if len(jobs) == 1:
-                    raise
-                click.echo(f"inrzip: error: {e} (skipped)", err=True)
-                failed += 1
-                continue
-            for note in notes:
-                click.echo(f"inrzip: warning: {src}: {note}", err=True)
-            loaded_images.append((src, dst, picture))
-        if not loaded_images:
+
+def _encode_group(group: list[tuple[str, str]], n_jobs: int, options: dict, force: bool) -> int:
+    """Load a batch of inputs, encode them in one run, write each file and report it; returns how many failed."""
+    from . import codecs, encoder, files, images
+
+    failed, loaded = 0, []
+    for src, dst in group:
+        try:
+            picture, notes = images.load_picture(files.read_input(src) if src == "-" else src)
+        except InrzipError as e:
+            if n_jobs == 1:
+                raise
+            click.echo(f"inrzip: error: {e} (skipped)", err=True)
+            failed += 1
             continue
-        label = (
-            f"encode {Path(loaded_images[0][0]).name}"
-            if len(loaded_images) == 1
-            else f"encode {len(loaded_images)} images"
-        )
-        results = encoder.encode_batch(
-            [picture for _, _, picture in loaded_images],
-            quality=quality,
-            bpp=bpp,
-            steps=steps,
-            lr=lr,
-            device=device,
-            seed=seed,
-            init=loaded,
-            codec=codec_name,
-            bits=bits,
-            on_step=_bar(label),
-            alpha_quality=alpha_quality,
-            strip=strip,
-        )
-        for (src, dst, _), result in zip(loaded_images, results, strict=True):
-            files.write_atomic(dst, result.data, force=force)
-            h = result.header
-            extra = ""
-            if result.alpha_psnr is not None:
-                exact = result.alpha_psnr == float("inf")
-                extra += f", alpha {result.alpha_bytes:,} bytes ({'exact' if exact else f'{result.alpha_psnr:.2f} dB'})"
-            if result.metadata_bytes:
-                extra += f", metadata {result.metadata_bytes:,} bytes"
-            _say(
-                f"{src} -> {dst}: {h.width}x{h.height} {result.mode}, {codec.describe(h)}, {h.codec}, "
-                f"{len(result.data):,} bytes, {result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{extra}, "
-                f"{result.seconds:.1f} s",
-                to_stderr=dst == "-",
-            )
-    if failed:
-        raise InrzipError(f"{failed} of {len(jobs)} inputs could not be read")
+        for note in notes:
+            click.echo(f"inrzip: warning: {src}: {note}", err=True)
+        loaded.append((src, dst, picture))
+    if not loaded:
+        return failed
+    label = f"encode {Path(loaded[0][0]).name}" if len(loaded) == 1 else f"encode {len(loaded)} images"
+    results = encoder.encode_batch([p for _, _, p in loaded], on_step=_bar(label), **options)
+    describe = codecs.of(options["init"]).describe
+    for (src, dst, _), result in zip(loaded, results, strict=True):
+        files.write_atomic(dst, result.data, force=force)
+        _say(f"{src} -> {dst}: {_summary(result, describe)}", to_stderr=dst == "-")
+    return failed
+
+
+def _summary(result, describe) -> str:
+    """One line about a finished encode: size, mode, level, bytes, bpp, PSNR, alpha and metadata, seconds."""
+    h = result.header
+    extra = ""
+    if result.alpha_psnr is not None:
+        exact = result.alpha_psnr == float("inf")
+        extra += f", alpha {result.alpha_bytes:,} bytes ({'exact' if exact else f'{result.alpha_psnr:.2f} dB'})"
+    if result.metadata_bytes:
+        extra += f", metadata {result.metadata_bytes:,} bytes"
+    return (
+        f"{h.width}x{h.height} {result.mode}, {describe(h)}, {h.codec}, {len(result.data):,} bytes, "
+        f"{result.bpp:.4f} bpp, PSNR {result.psnr:.2f} dB{extra}, {result.seconds:.1f} s"
+    )
 
 
 def _sources(inputs: tuple[str, ...]) -> list[str]:
@@ -563,31 +564,7 @@ def bench(
 @click.option("--val-tiles", default=512, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 @device_option
-def train(
-    train_dir,
-    val_dir,
-    out,
-    width,
-    depth,
-    tile,
-    w0,
-    outer_steps,
-    round_steps,
-    rounds,
-    meta_batch,
-    inner_steps,
-    inner_opt,
-    inner_lr,
-    outer_lr,
-    test_lr,
-    second_order,
-    meta_learner,
-    scores,
-    seed,
-    val_tiles,
-    threads,
-    device,
-) -> None:
+def train(train_dir, val_dir, out, threads, device, **settings) -> None:
     """Meta-learn a sparse initialization ladder (resumes from OUT.ckpt if present).
 
     Under torchrun (several processes or GPUs) the meta-batch is split over the ranks with DDP.
@@ -600,25 +577,9 @@ def train(
 
     if threads:
         torch.set_num_threads(threads)
-    cfg = SirenConfig(width=width, depth=depth, w0=w0, tile=tile)
-    mc = MetaConfig(
-        outer_steps=outer_steps,
-        round_steps=round_steps,
-        rounds=rounds,
-        meta_batch=meta_batch,
-        inner_steps=inner_steps,
-        inner_opt=inner_opt,
-        inner_lr=inner_lr,
-        outer_lr=outer_lr,
-        test_lr=test_lr,
-        second_order=second_order,
-        meta_learner=meta_learner,
-        scores=scores,
-        seed=seed,
-        val_tiles=val_tiles,
-    )
+    cfg = SirenConfig(**{k: settings.pop(k) for k in ("width", "depth", "w0", "tile")})
+    mc = MetaConfig(**settings)  # every other option is a MetaConfig field of the same name
     command = "inrzip " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-
     rank, n_ranks = _rank()
     if n_ranks > 1:
         import torch.distributed as dist

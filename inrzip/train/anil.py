@@ -80,6 +80,30 @@ def upscale_loss(
     return (torch.einsum("mk,bkc->bmc", fine_feat, head) - zf).square().mean()
 
 
+def colour_space(tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training pixels' mean colour and colour KLT (orthonormal columns, the luma-like axis first)."""
+    flat = tiles.reshape(-1, 3)
+    _, colour = torch.linalg.eigh(torch.cov(flat.T))
+    return flat.mean(0), colour.flip(1)
+
+
+def derive_basis(feat: torch.Tensor, z: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From the trained body's features ``[N, F]`` and the training tiles ``z [B, N, 3]``: per channel the
+    orthonormal basis of the span ordered by variance ``[3, F, K]`` (a KLT within the span), each
+    coefficient's rms ``[3, K]`` and the training tiles' coefficients ``[B, 3, K]``."""
+    q, r = torch.linalg.qr(feat.double())
+    coef = torch.einsum("nk,bnc->bck", q, z.double())  # [B, 3, F]
+    bases, rms, klt = [], [], []
+    for c in range(3):
+        eigval, eigvec = torch.linalg.eigh(coef[:, c].T @ coef[:, c] / coef.shape[0])
+        eigvec = eigvec.flip(1)  # largest variance first
+        bases.append(torch.linalg.solve_triangular(r, eigvec, upper=True))  # features -> orthonormal functions
+        rms.append(eigval.flip(0).clamp_min(1e-12).sqrt())
+        klt.append(coef[:, c] @ eigvec)
+    klt_all = torch.stack(klt, dim=1).float().numpy()
+    return torch.stack(bases).float().numpy(), torch.stack(rms).float().numpy(), klt_all
+
+
 def train(
     train_dir: str,
     out: Path,
@@ -107,10 +131,7 @@ def train(
     sampler = CropSampler(train_dir, cfg.tile, seed)
     tiles = torch.cat([sampler.sample(2000) for _ in range(math.ceil(n_tiles / 2000))])[:n_tiles].double()
     log(f"{tiles.shape[0]} training tiles from {len(sampler.images)} photos ({time.time() - t0:.0f} s)")
-    flat = tiles.reshape(-1, 3)
-    colour_mean = flat.mean(0)
-    _, colour = torch.linalg.eigh(torch.cov(flat.T))
-    colour = colour.flip(1)  # luma-like axis first
+    colour_mean, colour = colour_space(tiles)
     z = ((tiles - colour_mean) @ colour).float()
     theta, bias = siren.init_params(cfg)  # SIREN init; the last layer (the head) is not part of the body
     body_w = theta[: -cfg.width * cfg.out_features].clone().requires_grad_(True)
@@ -142,18 +163,7 @@ def train(
     with torch.no_grad():
         feat = body_features(cfg, body_w, body_b, coords)
         ceiling = -10 * math.log10(projection_loss(feat, z).item())  # of any head, over all training tiles
-        q, r = torch.linalg.qr(feat.double())
-        coef = torch.einsum("nk,bnc->bck", q, z.double())  # [B, 3, F]
-        bases, rms, klt = [], [], []
-        for c in range(3):
-            eigval, eigvec = torch.linalg.eigh(coef[:, c].T @ coef[:, c] / coef.shape[0])
-            eigvec = eigvec.flip(1)  # largest variance first
-            bases.append(torch.linalg.solve_triangular(r, eigvec, upper=True))  # features -> orthonormal functions
-            rms.append(eigval.flip(0).clamp_min(1e-12).sqrt())
-            klt.append(coef[:, c] @ eigvec)
-        basis_m = torch.stack(bases).float().numpy()
-        rms_t = torch.stack(rms).float().numpy()
-        klt = torch.stack(klt, dim=1).float().numpy()  # [B, 3, K]: the training tiles' coefficients
+        basis_m, rms_t, klt = derive_basis(feat, z)
     lrms = np.round(basis.PER_OCTAVE * np.log2(rms_t)).astype(np.int32)
     arrays = dict(
         body_w=body_w.detach().numpy(),

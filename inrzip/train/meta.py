@@ -178,116 +178,48 @@ def train_ladder(
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)  # fail now, not after hours of training
-    ckpt = out.with_suffix(".ckpt")
-    dev = torch.device(device)
     rank, n_ranks = world()
     if rank:
         log = lambda m: None  # noqa: E731 - rank 0 speaks for the group
     if mc.meta_batch % n_ranks:
         raise ValueError(f"--meta-batch {mc.meta_batch} does not split over {n_ranks} processes")
     torch.manual_seed(mc.seed)
-    sampler = sampler or CropSampler(train_dir, cfg.tile, seed=mc.seed)
-    val = (fixed_tiles(val_dir, cfg.tile, mc.val_tiles) if val is None else val).to(dev)
-    coords = siren.tile_grid(cfg.tile).to(dev)
-
-    g = torch.Generator().manual_seed(mc.seed)
-    theta0, bias0 = siren.init_params(cfg, g)
-    objective = MetaObjective(cfg, theta0.clone().to(dev), bias0.clone().to(dev), mc)
-    theta, bias = objective.theta, objective.bias
-    engine = DistributedDataParallel(objective) if n_ranks > 1 else objective
-    opt = torch.optim.Adam([theta, bias], lr=mc.outer_lr)  # one Adam state across rounds, as the paper
-    state = {
-        "round": 0,
-        "step": 0,
-        "mask": torch.ones(cfg.n_weights, dtype=torch.bool, device=dev),
-        "levels": [],
-        "elapsed": 0.0,
-        "losses": [],
-    }
+    run = _Run(cfg, mc, torch.device(device), sampler or CropSampler(train_dir, cfg.tile, seed=mc.seed), rank)
+    val = (fixed_tiles(val_dir, cfg.tile, mc.val_tiles) if val is None else val).to(run.dev)
+    ckpt = out.with_suffix(".ckpt")
     if ckpt.exists():
-        saved = torch.load(ckpt, weights_only=False, map_location=dev)
-        if saved["siren"] != cfg.to_dict() or saved["meta"] != asdict(mc):
-            raise ValueError(f"{ckpt} was made with other settings; delete it or use them")
-        with torch.no_grad():
-            theta.copy_(saved["theta"])
-            bias.copy_(saved["bias"])
-        opt.load_state_dict(saved["opt"])
-        sampler.set_state(saved["sampler"])
-        torch.set_rng_state(saved["torch_rng"])
-        g.set_state(saved["gen_rng"])
-        state = saved["state"]
-        log(f"resumed {ckpt}: round {state['round']} step {state['step']}")
-
-    def save_ckpt() -> None:
-        if rank:
-            return
-        save_atomic(
-            ckpt,
-            lambda f: torch.save(
-                {
-                    "siren": cfg.to_dict(),
-                    "meta": asdict(mc),
-                    "theta": theta.detach(),
-                    "bias": bias.detach(),
-                    "opt": opt.state_dict(),
-                    "sampler": sampler.state(),
-                    "torch_rng": torch.get_rng_state(),
-                    "gen_rng": g.get_state(),
-                    "state": state,
-                },
-                f,
-            ),
-        )
-
+        run.resume(ckpt)
+        log(f"resumed {ckpt}: round {run.state['round']} step {run.state['step']}")
+    engine = DistributedDataParallel(run.objective) if n_ranks > 1 else run.objective
     total = mc.outer_steps + mc.rounds * mc.round_steps
-    done = lambda: (mc.outer_steps + (state["round"] - 1) * mc.round_steps if state["round"] else 0) + state["step"]  # noqa: E731
-    bar = Progress(total, "meta-train", start=done(), stream=None if rank == 0 else open(os.devnull, "w"))
-    t_start = time.monotonic() - state["elapsed"]
+    bar = Progress(total, "meta-train", start=run.steps_done(), stream=None if rank == 0 else open(os.devnull, "w"))
+    t_start = time.monotonic() - run.state["elapsed"]
+    state = run.state
     while state["round"] <= mc.rounds:
         r = state["round"]
-        steps = mc.outer_steps if r == 0 else mc.round_steps
-        while state["step"] < steps:
-            target = sampler.sample(mc.meta_batch)[rank::n_ranks].to(dev)
-            loss = outer_step(engine, state["mask"], coords, target, opt)
+        while state["step"] < (mc.outer_steps if r == 0 else mc.round_steps):
+            target = run.sampler.sample(mc.meta_batch)[rank::n_ranks].to(run.dev)
+            loss = outer_step(engine, state["mask"], run.coords, target, run.opt)
             state["step"] += 1
             state["losses"].append(loss)
             bar.update(1, round=r, psnr=float(psnr(torch.tensor(loss))))
             if state["step"] % mc.ckpt_every == 0:
                 state["elapsed"] = time.monotonic() - t_start
-                save_ckpt()
-        # the round's init is a quality level: validate and keep it
-        mask = state["mask"]
-        if not mc.keep_rounds or r in mc.keep_rounds:
-            val_psnr = float("nan")
-            if rank == 0:
-                val_psnr = validate(cfg, theta, bias, mask, coords, val, mc.test_steps, mc.test_lr)
-            state["levels"].append(
-                {
-                    "round": r,
-                    "n_weights": int(mask.sum()),
-                    "density": float(mask.float().mean()),
-                    "theta": (theta.detach() * mask).cpu(),
-                    "bias": bias.detach().cpu(),
-                    "mask": mask.cpu(),
-                    "val_psnr": val_psnr,
-                    "wall_s": time.monotonic() - t_start,
-                }
-            )
+                run.save(ckpt)
+        if not mc.keep_rounds or r in mc.keep_rounds:  # the round's init is a quality level: validate, keep it
+            level = run.level(val, time.monotonic() - t_start)
+            state["levels"].append(level)
             log(
-                f"\nround {r}: {int(mask.sum())} weights ({mask.float().mean():.2%}), "
-                f"val PSNR after {mc.test_steps} steps: {val_psnr:.2f} dB"
+                f"\nround {r}: {level['n_weights']} weights ({level['density']:.2%}), "
+                f"val PSNR after {mc.test_steps} steps: {level['val_psnr']:.2f} dB"
             )
-        if r == mc.rounds:
-            state["round"] += 1
-            break
-        with torch.no_grad():
-            th = theta.detach().cpu()  # pruning on the CPU: the same masks whatever the device
-            scores = masks.round_scores(mc.scores, th, mask.cpu(), cfg.layer_shapes(), g)
-            state["mask"] = masks.prune(th, mask.cpu(), mc.gamma, scores).to(dev)
         state["round"] += 1
+        if r == mc.rounds:
+            break
+        run.prune()
         state["step"] = 0
         state["elapsed"] = time.monotonic() - t_start
-        save_ckpt()
+        run.save(ckpt)
     bar.close()
     wall = time.monotonic() - t_start
     if rank:
@@ -295,6 +227,79 @@ def train_ladder(
     path = save_ladder(out, cfg, mc, state["levels"], train_dir, val_dir, command, wall)
     ckpt.unlink(missing_ok=True)
     return path
+
+
+class _Run:
+    """One meta-training run's state: the init being learned, its optimiser, sampler and RNGs, the round,
+    step and mask, and the levels kept so far; saved to and resumed from a checkpoint."""
+
+    def __init__(self, cfg: SirenConfig, mc: MetaConfig, dev: torch.device, sampler, rank: int):
+        self.cfg, self.mc, self.dev, self.sampler, self.rank = cfg, mc, dev, sampler, rank
+        self.coords = siren.tile_grid(cfg.tile).to(dev)
+        self.g = torch.Generator().manual_seed(mc.seed)
+        theta0, bias0 = siren.init_params(cfg, self.g)
+        self.objective = MetaObjective(cfg, theta0.clone().to(dev), bias0.clone().to(dev), mc)
+        self.theta, self.bias = self.objective.theta, self.objective.bias
+        self.opt = torch.optim.Adam([self.theta, self.bias], lr=mc.outer_lr)  # one Adam state across rounds
+        mask = torch.ones(cfg.n_weights, dtype=torch.bool, device=dev)
+        self.state = {"round": 0, "step": 0, "mask": mask, "levels": [], "elapsed": 0.0, "losses": []}
+
+    def steps_done(self) -> int:
+        r, mc = self.state["round"], self.mc
+        return (mc.outer_steps + (r - 1) * mc.round_steps if r else 0) + self.state["step"]
+
+    def resume(self, ckpt: Path) -> None:
+        saved = torch.load(ckpt, weights_only=False, map_location=self.dev)
+        if saved["siren"] != self.cfg.to_dict() or saved["meta"] != asdict(self.mc):
+            raise ValueError(f"{ckpt} was made with other settings; delete it or use them")
+        with torch.no_grad():
+            self.theta.copy_(saved["theta"])
+            self.bias.copy_(saved["bias"])
+        self.opt.load_state_dict(saved["opt"])
+        self.sampler.set_state(saved["sampler"])
+        torch.set_rng_state(saved["torch_rng"])
+        self.g.set_state(saved["gen_rng"])
+        self.state = saved["state"]
+
+    def save(self, ckpt: Path) -> None:
+        if self.rank:
+            return
+        saved = {
+            "siren": self.cfg.to_dict(),
+            "meta": asdict(self.mc),
+            "theta": self.theta.detach(),
+            "bias": self.bias.detach(),
+            "opt": self.opt.state_dict(),
+            "sampler": self.sampler.state(),
+            "torch_rng": torch.get_rng_state(),
+            "gen_rng": self.g.get_state(),
+            "state": self.state,
+        }
+        save_atomic(ckpt, lambda f: torch.save(saved, f))
+
+    def level(self, val: Tensor, wall: float) -> dict:
+        """The current init under the current mask as a level, validated on ``val`` (rank 0 only)."""
+        mask, mc = self.state["mask"], self.mc
+        val_psnr = float("nan")
+        if self.rank == 0:
+            val_psnr = validate(self.cfg, self.theta, self.bias, mask, self.coords, val, mc.test_steps, mc.test_lr)
+        return {
+            "round": self.state["round"],
+            "n_weights": int(mask.sum()),
+            "density": float(mask.float().mean()),
+            "theta": (self.theta.detach() * mask).cpu(),
+            "bias": self.bias.detach().cpu(),
+            "mask": mask.cpu(),
+            "val_psnr": val_psnr,
+            "wall_s": wall,
+        }
+
+    @torch.no_grad()
+    def prune(self) -> None:
+        """One round of the ladder: drop ``gamma`` of the surviving weights (on the CPU: the same masks anywhere)."""
+        th, mask = self.theta.detach().cpu(), self.state["mask"].cpu()
+        scores = masks.round_scores(self.mc.scores, th, mask, self.cfg.layer_shapes(), self.g)
+        self.state["mask"] = masks.prune(th, mask, self.mc.gamma, scores).to(self.dev)
 
 
 def save_ladder(
