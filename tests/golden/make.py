@@ -51,6 +51,11 @@ CASES = [
         "rgba-soft",
         "0.2.0",
     ),
+    ("sr-q4", 48, 64, 1, ["--init", "siren-t16-basis-sr", "-q", "4"], None, "rgb", "0.2.0"),
+    ("sr-q12-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-sr", "-q", "12"], None, "rgb", "0.2.0"),
+    ("sr-bpp0.5-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-sr", "--bpp", "0.5"], "96x72", "rgb", "0.2.0"),
+    ("sr-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-sr", "-q", "9"], None, "rgba-soft", "0.2.0"),
+    ("sr-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-sr", "-q", "6"], None, "gray", "0.2.0"),
 ]
 
 
