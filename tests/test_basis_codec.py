@@ -166,3 +166,25 @@ def test_gpu_fit_matches_cpu_fit(tiny_basis):
     assert np.abs(gpu - cpu).max() < 1e-3
     data = encoder.encode(rgb, quality=8, init=tiny_basis, device="cuda").data
     assert decoder.decode(data, device="cuda").shape == (48, 40, 3)
+
+
+def test_rdo_quantiser_never_costs_more_than_the_dead_zone(tiny_basis):
+    lad = ladder_of(tiny_basis)
+    rng = np.random.default_rng(0)
+    s = 40
+    keep = basis.mask(lad, s)
+    coef = (rng.normal(size=(50, int(keep.sum()))) * lad.rms[keep] * 1.5).astype(np.float32)
+    cls = basis.classes(lad, s)
+    q0 = basis.deadzone_quantize(coef, s, lad.deadzone)
+    bits = -np.log2(basis.tables_for(lad, s)[0])[basis.activity(q0)[:, None], cls[None, :]]
+    step = basis.step(s)
+
+    def cost(q, lam):
+        rate = np.take_along_axis(bits, (q + basis.RMAX)[..., None], axis=2)[..., 0]
+        return (coef - q * step) ** 2 + lam * step * step * rate
+
+    for lam in (0.0, 0.1, 1.0):
+        q = basis.rdo_quantize(lad, coef, s, cls, lam)
+        assert np.abs(q - q0).max() <= 1
+        assert np.all(cost(q, lam) <= cost(q0, lam) * (1 + 1e-6) + 1e-9)
+    assert np.count_nonzero(basis.rdo_quantize(lad, coef, s, cls, 1.0)) < np.count_nonzero(q0)  # rate pushes to 0

@@ -18,6 +18,7 @@ from . import model as basis
 from .model import BasisLadder
 
 HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
+RDO_LAMBDA = 0.1  # rate weight of the quantiser's choice, in step^2 per bit (val: 0.08-0.12 best; rdoq.txt)
 
 
 class BasisCodec:
@@ -115,8 +116,8 @@ def pack(
 ) -> bytes:
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
     keep = basis.mask(ladder, step_index, gray)
-    q = basis.deadzone_quantize(coef[:, keep], step_index, ladder.deadzone)
     cls = basis.classes(ladder, step_index, gray)
+    q = basis.rdo_quantize(ladder, coef[:, keep], step_index, cls, RDO_LAMBDA)
     raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX)
     fields = dict(
         init=ladder.id,

@@ -124,6 +124,27 @@ def deadzone_quantize(coef: np.ndarray, s: int, deadzone: float) -> np.ndarray:
     return (np.sign(coef) * np.clip(q, 0, RMAX)).astype(np.int32)
 
 
+def rdo_quantize(ladder: BasisLadder, coef: np.ndarray, s: int, cls: np.ndarray, lam: float) -> np.ndarray:
+    """Rate-distortion optimised ``q`` of the stored coefficients ``coef [tiles, n]`` (classes ``cls [n]``).
+
+    Per coefficient, among the dead-zone value, one step further from zero and one nearer (0 included),
+    the q that minimises ``(c - q step)^2 + lam step^2 bits(q)``, bits from the shipped model of the
+    coefficient's (tile activity, class); the activity is the dead-zone q's. In the orthonormal basis the
+    first term is the pixel error itself. The decoder is the same: only the encoder's choice changes
+    (val: lam 0.1 gave +0.18 dB at 0.5 bpp, BD-rate -4.1 % against the dead zone; results/levers/rdoq.txt).
+    """
+    step_size = step(s)
+    q0 = deadzone_quantize(coef, s, ladder.deadzone)
+    pmf, _ = tables_for(ladder, s)
+    bits = -np.log2(np.maximum(pmf, 1e-300))  # [activity, class, 2 RMAX + 1]
+    towards = np.where(q0 != 0, q0 - np.sign(q0), 0)
+    cands = np.clip(np.stack([q0, q0 + np.where(coef >= 0, 1, -1), towards]), -RMAX, RMAX)
+    dist = (coef[None] - cands * step_size) ** 2
+    rate = bits[activity(q0)[None, :, None], cls[None, None, :], cands + RMAX]
+    best = np.argmin(dist + lam * step_size * step_size * rate, axis=0)
+    return np.take_along_axis(cands, best[None], 0)[0].astype(np.int32)
+
+
 def features(cfg: SirenConfig, body_w: np.ndarray, body_b: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """``[..., width + 1]``: a leading 1, then the body's last sine layer at ``coords [..., 2]`` (float32)."""
     h = numpy_siren.forward(cfg, body_w, body_b, coords, head=False)
