@@ -13,6 +13,11 @@ import click
 from . import __version__
 from .errors import InrzipError
 
+# Before torch loads OpenMP: idle threads sleep instead of spinning. Spinning threads of two encodes side by
+# side on this 2-core machine starved each other (3.5 s alone, 18.8 s each side by side); sleeping ones
+# cost a little alone and nothing together (README, "Speed and memory"). A user's setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 class Cli(click.Group):
     """Every failure becomes one line on stderr and a non-zero exit code; never a traceback."""

@@ -13,6 +13,8 @@ from ...nets.optim import adam, weighted_mse
 from ..batching import fit_in_chunks
 from . import model as basis
 
+CPU_CHUNK = 2048  # tiles per batch on the CPU (~25 MB of activations)
+
 
 def fit_head(
     phi: Tensor,
@@ -46,7 +48,12 @@ def fit_images(
     chunk: int | None = None,
     on_step: Callable[[int, int], None] | None = None,
 ) -> list[np.ndarray]:
-    """Every tile's fitted coefficients ``[tiles, 3, K]`` per image, one batched run."""
+    """Every tile's fitted coefficients ``[tiles, 3, K]`` per image, one batched run.
+
+    On the CPU the tiles go CPU_CHUNK at a time: fewer, larger operations keep the fit fast when the
+    CLI's OpenMP threads sleep instead of spinning (see ``cli.py``).
+    """
+    chunk = chunk or (CPU_CHUNK if dev.type == "cpu" else None)
     coords = torch_siren.tile_grid(ladder.cfg.tile).numpy()
     phi = torch.from_numpy(basis.functions(ladder, coords)).to(dev)
     rms = torch.from_numpy(ladder.rms).to(dev)
