@@ -27,25 +27,45 @@ def adam(
     written out because constructing torch.optim.Adam imports torch._dynamo, 1.1 s of every encode
     command on this CPU.
     """
-    beta1, beta2 = betas
     params = list(params)
-    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
-    for step in range(steps):
+
+    def gradients(step: int) -> tuple[list[Tensor], Tensor]:
         for p in params:
             p.grad = None
         loss = losses(step)
         loss.sum().backward()
+        return [p.grad for p in params], loss.detach()
+
+    adam_with_gradients(params, gradients, steps, lr, on_step, betas, eps)
+
+
+def adam_with_gradients(
+    params: Sequence[Tensor],
+    gradients: Callable[[int], tuple[list[Tensor], Tensor]],
+    steps: int,
+    lr: float,
+    on_step: Callable[[int, Tensor], None] | None = None,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> None:
+    """:func:`adam` with the gradients given: ``gradients(step) -> (one per param, losses)``, for problems
+    whose gradient has a closed form (a fit in an orthonormal basis)."""
+    beta1, beta2 = betas
+    params = list(params)
+    moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+    for step in range(steps):
+        grads, loss = gradients(step)
         t = float(step + 1)
         step_size = lr / (1 - beta1**t)
         bias_correction2_sqrt = (1 - beta2**t) ** 0.5
         with torch.no_grad():
-            for p, (exp_avg, exp_avg_sq) in zip(params, moments, strict=True):
-                exp_avg.lerp_(p.grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+            for p, g, (exp_avg, exp_avg_sq) in zip(params, grads, moments, strict=True):
+                exp_avg.lerp_(g, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
                 denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
                 p.addcdiv_(exp_avg, denom, value=-step_size)
         if on_step is not None:
-            on_step(step, loss.detach())
+            on_step(step, loss)
 
 
 def weighted_mse(diff: Tensor, weight: Tensor | None = None) -> Tensor:
