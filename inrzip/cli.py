@@ -214,12 +214,12 @@ def _sources(inputs: tuple[str, ...]) -> list[str]:
     return sources
 
 
-def _describe(header, init=None) -> str:
+def _describe(header) -> str:
     """How a header's level reads: through its init's codec, when the init is at hand."""
     from . import codecs, inits
 
     try:
-        return codecs.of(inits.for_file(header.init, init)).describe(header)
+        return codecs.of(inits.for_file(header.init)).describe(header)
     except InrzipError:
         return f"level {header.quality}"
 
@@ -301,7 +301,7 @@ def decode(inputs, output, size, ext, init, device, strip, force) -> None:
     from .format import container
 
     sources = _inrz_sources(inputs)
-    if len(sources) > 1 and output not in (None,):
+    if len(sources) > 1 and output is not None:
         raise InrzipError("-o takes one input; with several inputs each output goes beside its input")
     jobs = []
     for src in sources:

@@ -44,7 +44,7 @@ class Job:
 
     @property
     def gray(self) -> bool:
-        return self.extras.mode in ("L", "LA")
+        return self.extras.gray
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def prepare(data: bytes, size=None, init: Any = None) -> Job:
     header, raw, extras = container.read_all(data)
     found = inits.for_file(header.init, init)
     codec = codecs.of(found)
-    level, values = codec.unpack(found, header, raw, extras.mode in ("L", "LA"))
+    level, values = codec.unpack(found, header, raw, extras.gray)
     out_w, out_h = parse_size(size, header.width, header.height)
     render_w, render_h = max(out_w, header.width), max(out_h, header.height)
     if render_w * render_h > MAX_OUTPUT_PIXELS:
@@ -242,7 +242,7 @@ def decode_picture(
     alpha = _alpha(job, device, init)
     planes = colour if alpha is None else np.concatenate([colour, alpha[..., None]], axis=2)
     pixels = planes[..., 0] if planes.shape[2] == 1 else planes
-    metadata = {k: v for k, v in job.extras.sections.items() if k in ("exif", "icc", "xmp")}
+    metadata = {k: v for k, v in job.extras.sections.items() if k in container.METADATA}
     return Decoded(np.ascontiguousarray(pixels), job.extras.mode, metadata)
 
 

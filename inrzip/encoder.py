@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 import torch
-import zstandard
 from PIL import Image
 
 from . import codecs, decoder, images, inits
-from .format.container import ZSTD_LEVEL, Extras, Header, read_header
+from .format.container import Extras, Header, section_sizes
 from .metrics import psnr_uint8
 from .nets.device import pick_device
 from .options import check_options
@@ -108,20 +107,20 @@ def encode_batch(
         metadata = {} if strip else picture.metadata
         extras = Extras(picture.mode, metadata | alpha)
         data = c.pack(loaded, values, w, h, q, value_codec, bits, bpp, picture.gray, extras)
-        decoded = decoder.decode_picture(data, init=loaded)
-        colour = decoded.pixels if decoded.pixels.ndim == 2 else decoded.pixels[..., : 1 if picture.gray else 3]
-        reference = picture.pixels[..., 0] if picture.gray else picture.pixels
-        seconds = fit_seconds * w * h / max(total, 1)
+        job = decoder.prepare(data, init=loaded)  # the colour planes only: the alpha file checked itself
+        colour = decoder.render(job)
+        reference = picture.pixels[..., :1] if picture.gray else picture.pixels
+        sizes = section_sizes(data)
         results.append(
             Encoded(
                 data,
-                read_header(data)[0],
-                psnr_uint8(reference, colour.reshape(reference.shape)),
-                seconds,
+                job.header,
+                psnr_uint8(reference, colour),
+                fit_seconds * w * h / max(total, 1),
                 picture.mode,
                 alpha_psnr,
-                _packed_size(alpha),
-                _packed_size(metadata),
+                sum(sizes[k] for k in alpha),
+                sum(sizes[k] for k in metadata),
             )
         )
     return results
@@ -170,12 +169,6 @@ def _alpha_sections(pictures, init, alpha_quality, steps, device, seed, chunk) -
         ):
             out[i] = ({"alpha": enc.data}, enc.psnr)
     return out
-
-
-def _packed_size(sections: dict[str, bytes]) -> int:
-    """Bytes the sections take in a file (each a zstd frame at the container's level)."""
-    compress = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress
-    return sum(len(compress(v)) for v in sections.values())
 
 
 def _level(c: codecs.Codec, init: Any, quality: int | None, bpp: float | None, rgb: np.ndarray, value_codec: str):

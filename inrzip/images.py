@@ -173,9 +173,6 @@ def to_pil(pixels: np.ndarray, metadata: dict[str, bytes] | None = None) -> Imag
     return im
 
 
-LOSSY_FORMATS = ("JPEG", "WEBP")
-
-
 def encode_file(im: Image.Image, fmt: str) -> bytes:
     """An image file in Pillow format ``fmt`` with its metadata written back where the format holds it.
 

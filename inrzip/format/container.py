@@ -18,6 +18,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import msgpack
 import zstandard
@@ -31,7 +32,8 @@ VERSION_EXTRAS = 2  # mode, metadata and alpha sections
 VERSIONS = (VERSION, VERSION_EXTRAS)
 MODES = ("RGB", "L", "RGBA", "LA")
 # sections a version-2 file may carry: metadata (written back on decode) and the alpha plane
-SECTIONS = ("exif", "icc", "xmp", "alpha", "alpha-bits")
+METADATA = ("exif", "icc", "xmp")
+SECTIONS = (*METADATA, "alpha", "alpha-bits")
 MAX_SECTION = 1 << 26  # 64 MiB of inflated alpha plane, whatever a header claims
 MAX_METADATA = 1 << 24  # 16 MiB of one kind of metadata (an ICC profile is KBs to a few MB, EXIF at most 64 KB)
 PREFIX = struct.Struct("<4sBI")
@@ -47,6 +49,10 @@ class Extras:
 
     mode: str = "RGB"
     sections: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def gray(self) -> bool:
+        return self.mode in ("L", "LA")
 
 
 @dataclass(frozen=True)
@@ -117,10 +123,10 @@ def write(header_fields: dict, raw: bytes, extras: Extras | None = None) -> byte
         return PREFIX.pack(MAGIC, VERSION, len(head)) + head + payload
     if extras.mode not in MODES or not set(extras.sections) <= set(SECTIONS):
         raise InrzipError(f"cannot write mode {extras.mode!r} with sections {sorted(extras.sections)}")
-    if any(len(v) > MAX_METADATA for k, v in extras.sections.items() if k in ("exif", "icc", "xmp")):
+    if any(len(v) > MAX_METADATA for k, v in extras.sections.items() if k in METADATA):
         raise InrzipError(f"metadata over the {MAX_METADATA >> 20} MiB limit (--strip drops it)")
     names = [n for n in SECTIONS if n in extras.sections]
-    frames = [compress(extras.sections[n]) for n in names]
+    frames = [_section_frame(extras.sections[n]) for n in names]
     layout = {
         "mode": extras.mode,
         "packed": len(payload),
@@ -131,6 +137,18 @@ def write(header_fields: dict, raw: bytes, extras: Extras | None = None) -> byte
     if len(head) > MAX_HEADER:
         raise InrzipError("header too large")
     return PREFIX.pack(MAGIC, VERSION_EXTRAS, len(head)) + head + payload + b"".join(frames)
+
+
+@lru_cache(maxsize=8)
+def _section_frame(section: bytes) -> bytes:
+    """A section's zstd frame, cached: rate control writes the same metadata and alpha at every step it tries."""
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(section)
+
+
+def section_sizes(data: bytes) -> dict[str, int]:
+    """Bytes each section's frame takes in a file, from its header (a version-1 file has none)."""
+    _, _, layout = _parse(data)
+    return {} if layout is None else {name: packed for name, _, packed in layout["sections"]}
 
 
 def read_header(data: bytes) -> tuple[Header, int]:
@@ -187,7 +205,7 @@ def _check_layout(layout: dict, available: int) -> None:
     lengths = [n for e in sections for n in (e[1], e[2])] + [layout["packed"]]
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_SECTION for n in lengths):
         raise bad("section length out of range")
-    if any(e[1] > MAX_METADATA for e in sections if e[0] in ("exif", "icc", "xmp")):
+    if any(e[1] > MAX_METADATA for e in sections if e[0] in METADATA):
         raise bad(f"metadata over the {MAX_METADATA >> 20} MiB limit")
     if not set(names) <= set(SECTIONS) or len(set(names)) != len(names) or names != sorted(names, key=SECTIONS.index):
         raise bad("unknown, repeated or misordered section")
