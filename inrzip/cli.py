@@ -655,6 +655,10 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
     click.echo(f"wrote {out}")
 
 
+# the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch
+HYPOTHESIS_ROWS = ("base", "lr-0.001", "fold-w0", "layer-wise", "rounds-1000", "rounds-3000")
+
+
 @main.command()
 @click.option(
     "--train", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Meta-train photos."
@@ -669,10 +673,23 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
     "--faces", "faces_dir", type=click.Path(exists=True, file_okay=False), help="Face photos (CelebA protocol)."
 )
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Results folder, e.g. results/paper-cpu.")
-@click.option("--budget", type=click.Choice(["smoke", "cpu", "paper"]), default="smoke", show_default=True)
+@click.option(
+    "--budget",
+    type=click.Choice(["smoke", "cpu", "mid", "paper", "hypotheses"]),
+    default="smoke",
+    show_default=True,
+    help="A schedule, or 'hypotheses': the cpu budget's table of single changes (Meta-SparseINR vs Dense-Narrow).",
+)
+@click.option(
+    "--row",
+    "rows",
+    multiple=True,
+    type=click.Choice(HYPOTHESIS_ROWS),
+    help="With --budget hypotheses: run only these rows (repeatable).",
+)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 @device_option
-def paper(train_dir, test_dir, faces_dir, out, budget, threads, device) -> None:
+def paper(train_dir, test_dir, faces_dir, out, budget, rows, threads, device) -> None:
     """The paper's experiments (Meta-SparseINR vs its baselines, Figures 2 and 3); resumes an interrupted run."""
     import torch
 
@@ -690,9 +707,12 @@ def paper(train_dir, test_dir, faces_dir, out, budget, threads, device) -> None:
     try:
         from .nets.device import pick_device
 
-        experiment.run(
-            budget, train_dir, tests, Path(out), log=lambda m: click.echo(m, err=True), device=pick_device(device)
-        )
+        log = lambda m: click.echo(m, err=True)  # noqa: E731
+        if budget == "hypotheses":
+            experiment.run_hypotheses(train_dir, tests, Path(out), log, pick_device(device), only=rows or None)
+            _say(f"wrote {out}/table.md" if not rows else f"ran {', '.join(rows)} in {out}")
+            return
+        experiment.run(budget, train_dir, tests, Path(out), log=log, device=pick_device(device))
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
     _say(f"wrote {out}/results.json, figure2.png, figure3.png, settings.json")

@@ -48,3 +48,10 @@ def test_useful_keeps_only_connected_paths():
     assert keep_first.tolist() == [[True, False, False], [False, False, False]]  # unit 1 never drains
     assert keep_second.tolist() == [[True, False], [False, False], [False, False]]  # unit 2 never fed
     assert bool((u <= mask).all())
+
+
+def test_layerwise_pruning_takes_gamma_of_every_layer():
+    theta = torch.cat([torch.full((10,), 0.01), torch.linspace(1, 2, 90)])  # the case global ranking empties
+    m = masks.prune_layerwise(theta, torch.ones(100, dtype=torch.bool), [10, 90])
+    assert int(m[:10].sum()) == 8 and int(m[10:].sum()) == 72  # floor(0.2 n) from each layer
+    assert theta[10:][m[10:]].min() >= theta[10:][~m[10:]].max()  # by magnitude within the layer

@@ -48,3 +48,46 @@ def test_smoke_budget_end_to_end_and_resume(photo_dir, tmp_path):
     r = CliRunner().invoke(main, args + ["--out", str(out), "--budget", "smoke"])  # resume: nothing to redo
     assert r.exit_code == 0 and "trained" not in r.output
     assert (out / "rows.jsonl").read_text().splitlines() == rows
+
+
+def test_folding_w0_is_the_outer_lr_over_w0():
+    """Adam on w0 * theta at lr moves theta exactly as Adam on theta at lr / w0 (up to Adam's epsilon)."""
+    import torch
+
+    w0, lr = 36.0, 1e-3
+    target = torch.randn(50, generator=torch.Generator().manual_seed(1))
+    theta0 = torch.randn(50, generator=torch.Generator().manual_seed(0)) * 0.01
+    folded = (theta0 * w0).requires_grad_(True)
+    plain = theta0.clone().requires_grad_(True)
+    opt_f, opt_p = torch.optim.Adam([folded], lr=lr), torch.optim.Adam([plain], lr=lr / w0)
+    for _ in range(20):
+        for opt, t in ((opt_f, folded / w0), (opt_p, plain)):
+            opt.zero_grad()
+            (torch.sin(w0 * t) - target).square().sum().backward()
+            opt.step()
+    assert torch.allclose(folded.detach() / w0, plain.detach(), atol=1e-6)
+    assert not torch.allclose(plain.detach(), theta0, atol=1e-4)  # it moved (20 steps of lr / w0)
+    budget = paper.hypotheses(paper.BUDGETS["cpu"])["fold-w0"][0]
+    assert budget.outer_lr_used == budget.outer_lr / budget.w0
+
+
+def test_hypothesis_rows_and_table(photo_dir, tmp_path):
+    from inrzip.cli import HYPOTHESIS_ROWS
+
+    assert tuple(paper.hypotheses(paper.BUDGETS["cpu"])) == HYPOTHESIS_ROWS
+    cpu_rows = paper.hypotheses(paper.BUDGETS["cpu"])
+    assert cpu_rows["rounds-1000"][0].round_steps == 1000 and cpu_rows["base"][0].rounds_tested == (10, 15)
+    tests = {"faces": (str(photo_dir), "celeba")}
+    table = paper.run_hypotheses(str(photo_dir), tests, tmp_path, log=lambda m: None, base="smoke")
+    assert set(table) == {"base", "lr-0.01", "fold-w0", "layer-wise", "rounds-13", "rounds-40"}
+    for row in table.values():
+        cell = row["gaps"]["faces"]["lr=0.001"]["51.2%"]
+        assert cell["gap"] == cell["meta-sparseinr"] - cell["dense-narrow"]
+    # layer-wise keeps the same fraction of every layer; global ranking need not
+    kept = [layer["kept"] for layer in table["layer-wise"]["layers"]["3"]]
+    dense = [layer["kept"] for layer in table["layer-wise"]["layers"]["0"]]
+    assert all(abs(k / d - 0.512) < 0.05 for k, d in zip(kept, dense, strict=True) if d >= 64)
+    # rows whose Dense-Narrow schedule is the base one share its inits; lr and folding train their own
+    names = sorted(p.name for p in (tmp_path / "inits").glob("dense-narrow-*.npz"))
+    assert len(names) == 3 and any("fold-w0" in n for n in names)
+    assert "| base |" in (tmp_path / "table.md").read_text()

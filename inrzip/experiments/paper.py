@@ -31,6 +31,12 @@ from ..train.data import ImageSampler, paper_images
 from ..train.meta import MetaConfig, train_ladder
 from .ffn import FFNConfig, config_from_dict
 
+METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
+# ours beside the paper's: Algorithm 1 with the codec's layer-normalized, connectivity-aware pruning scores
+VARIANTS = ("meta-sparseinr-ln", "meta-sparseinr-reptile")
+# the paper's appendix B: the Fourier-feature network, its MAML ladder, the dense MAML init and a random init
+FFN_METHODS = ("ffn:meta-sparseinr", "ffn:dense-maml", "ffn:scratch")
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -59,6 +65,19 @@ class Budget:
     s53_images: int = 3
     s53_steps: int = 50_000
     s53_lr: float = 1e-4
+    methods: tuple[str, ...] = METHODS  # which of the paper's methods to run
+    extras: bool = True  # our variants, the FFN (appendix B) and section 5.3
+    prune_scope: str = "global"  # Meta-SparseINR's ranking: over all layers (the paper) or "layer"
+    fold_w0: bool = False  # meta-train w0 * theta (see ``outer_lr_used``)
+    tag: str = ""  # appended to Meta-SparseINR's init name (runs that share one inits folder)
+    dense_tag: str = ""  # appended to Dense-Narrow's init names (set when its schedule differs)
+
+    @property
+    def outer_lr_used(self) -> float:
+        """The outer lr on theta. Folding w0 into the weights (Adam on w0 * theta, as in sin(x (w0 W) + w0 b))
+        is exactly Adam on theta at lr / w0: Adam's step ignores the gradient's scale, so a step of lr
+        in w0 * theta is lr / w0 in theta. The inner SGD loop is kept as it is (its lr times w0^2)."""
+        return self.outer_lr / self.w0 if self.fold_w0 else self.outer_lr
 
     @property
     def rounds(self) -> int:
@@ -106,6 +125,22 @@ BUDGETS = {
         s53_steps=500,
         s53_lr=1e-3,
     ),
+    # about two hours on this 2-core CPU with one thread: 48x48 faces, width 96, 3,000 + 15 x 1,000
+    # outer steps (the cpu budget: 2,000 + 15 x 300); only the methods that need no second ladder
+    "mid": Budget(
+        "mid",
+        side=48,
+        width=96,
+        depth=3,
+        w0=54.0,
+        outer_steps=3000,
+        round_steps=1000,
+        rounds_tested=(4, 7, 10, 13, 15),
+        outer_lr=1e-4,
+        n_test=24,
+        methods=("meta-sparseinr", "dense-narrow", "maml+oneshot", "maml+imp", "scratch"),
+        extras=False,
+    ),
     # the released code's schedule (PAPER.md), for a GPU
     "paper": Budget(
         "paper",
@@ -120,11 +155,41 @@ BUDGETS = {
     ),
 }
 
-METHODS = ("meta-sparseinr", "random-pruning", "dense-narrow", "maml+oneshot", "maml+imp", "scratch")
-# ours beside the paper's: Algorithm 1 with the codec's layer-normalized, connectivity-aware pruning scores
-VARIANTS = ("meta-sparseinr-ln", "meta-sparseinr-reptile")
-# the paper's appendix B: the Fourier-feature network, its MAML ladder, the dense MAML init and a random init
-FFN_METHODS = ("ffn:meta-sparseinr", "ffn:dense-maml", "ffn:scratch")
+
+def hypotheses(base: Budget) -> dict[str, tuple[Budget, str]]:
+    """The hypothesis table's rows: ``base`` with one change each, Meta-SparseINR and Dense-Narrow only, tested
+    at the densities nearest the paper's 10.7 % and 3.52 %.
+
+    Dense-Narrow gets the same outer schedule as the dense MAML phase, so only the rows that change
+    that schedule (lr, folding) retrain it; the others share the base row's Dense-Narrow inits.
+    """
+    tested = tuple(sorted({min(base.rounds_tested, key=lambda r: abs(0.8**r - d)) for d in (0.107, 0.0352)}))
+
+    def row(name: str, **changes) -> Budget:
+        common = dict(rounds_tested=tested, methods=("meta-sparseinr", "dense-narrow"), extras=False)
+        return replace(base, name=f"{base.name}:{name}", tag=f"-{name}", **common, **changes)
+
+    lr = base.outer_lr * 10
+    return {
+        "base": (
+            row("base"),
+            f"the {base.name} budget: rounds of {base.round_steps} steps, outer lr "
+            f"{base.outer_lr:g}, global magnitude pruning",
+        ),
+        f"lr-{lr:g}": (
+            row(f"lr-{lr:g}", outer_lr=lr, dense_tag=f"-lr{lr:g}"),
+            f"outer lr {lr:g} (Dense-Narrow too): lr x steps of the run 10x the base's",
+        ),
+        "fold-w0": (
+            row("fold-w0", fold_w0=True, dense_tag="-fold-w0"),
+            "w0 folded into the weights (Dense-Narrow too): Adam on w0 theta, exactly outer lr / w0 on theta",
+        ),
+        "layer-wise": (row("layer-wise", prune_scope="layer"), "20 % of each layer per round instead of global"),
+        **{
+            f"rounds-{n}": (row(f"rounds-{n}", round_steps=n), f"rounds of {n:,} steps")
+            for n in (round(base.round_steps * 10 / 3), base.round_steps * 10)  # the cpu budget: 1,000 and 3,000
+        },
+    }
 
 
 def narrow_width(cfg: SirenConfig, n_weights: int) -> int:
@@ -207,11 +272,19 @@ class Runner:
     """Trains what each method needs (cached under OUT/inits) and tests it (rows appended to OUT/rows.jsonl)."""
 
     def __init__(
-        self, budget: Budget, train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print, device="cpu"
+        self,
+        budget: Budget,
+        train_dir: str,
+        tests: dict[str, tuple[str, str]],
+        out: Path,
+        log=print,
+        device="cpu",
+        inits: Path | None = None,
     ):
         self.b, self.out, self.log, self.dev = budget, Path(out), log, torch.device(device)
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "inits").mkdir(exist_ok=True)
+        self.inits = Path(inits) if inits else self.out / "inits"
+        self.inits.mkdir(parents=True, exist_ok=True)
         self.train_dir = train_dir
         photos = paper_images(train_dir, budget.side, "imagenette", budget.n_train)
         n_held = max(1, min(8, len(photos) // 4))
@@ -237,7 +310,8 @@ class Runner:
             inner_steps=b.inner_steps,
             inner_lr=b.inner_lr,
             inner_opt="sgd",
-            outer_lr=b.outer_lr,
+            outer_lr=b.outer_lr_used,
+            prune_scope=b.prune_scope,
             second_order=b.second_order,
             scores=scores,
             seed=seed,
@@ -253,7 +327,7 @@ class Runner:
         self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str, learner: str = "maml"
     ) -> ladder_model.Ladder:
         """Train (or load the cached) ladder: rounds=0 is a dense meta-learned init."""
-        path = self.out / "inits" / f"{name}-s{seed}"
+        path = self.inits / f"{name}-s{seed}"
         if not path.with_suffix(".npz").exists():
             t0 = time.monotonic()
             train_ladder(
@@ -314,55 +388,59 @@ class Runner:
                 )
 
     def run(self) -> None:
-        b, base = self.b, self.b.cfg()
+        b, base, want = self.b, self.b.cfg(), set(self.b.methods)
         dense_count = base.n_weights
         for seed in b.seeds:
-            meta_sparse = self.ladder("meta-sparseinr", base, seed, b.rounds, "magnitude")
+            meta_sparse = self.ladder(f"meta-sparseinr{b.tag}", base, seed, b.rounds, "magnitude")
             by_round = {lv.round: lv for lv in meta_sparse.levels}
             for r in b.rounds_tested:
                 lv = by_round[r]
                 self.test("meta-sparseinr", seed, r, base, lv.theta, lv.bias, lv.mask)
-            random_ladder = self.ladder("random-pruning", base, seed, b.rounds, "random")
-            for lv in random_ladder.levels:
-                if lv.round in b.rounds_tested:
-                    self.test("random-pruning", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
-            dense = by_round[0]
-            for r in b.rounds_tested:
-                density = by_round[r].n_weights / dense_count
-                self.test(
-                    "maml+oneshot",
-                    seed,
-                    r,
-                    base,
-                    dense.theta,
-                    dense.bias,
-                    dense.mask,
-                    prune_at={b.test_steps // 2: density},
-                )
-                imp = {round(k * b.test_steps / (r + 1)): 0.8**k for k in range(1, r + 1)}  # r prunes, evenly spaced
-                self.test("maml+imp", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=imp)
-                w = narrow_width(base, by_round[r].n_weights)
-                narrow = replace(base, width=w)
-                dn = self.ladder(f"dense-narrow-w{w}", narrow, seed, 0, "magnitude").levels[-1]
-                self.test("dense-narrow", seed, r, narrow, dn.theta, dn.bias, dn.mask)
-                g = torch.Generator().manual_seed(seed)
-                theta0, bias0 = siren.init_params(narrow, g)
-                self.test("scratch", seed, r, narrow, theta0, bias0, torch.ones(narrow.n_weights, dtype=torch.bool))
-            for name, scores, learner in (
-                ("meta-sparseinr-ln", "layer-normalized", "maml"),
-                ("meta-sparseinr-reptile", "magnitude", "reptile"),  # the paper's appendix E
-            ):
-                variant = self.ladder(name, base, seed, b.rounds, scores, learner)
-                for lv in variant.levels:
+            if "random-pruning" in want:
+                random_ladder = self.ladder("random-pruning", base, seed, b.rounds, "random")
+                for lv in random_ladder.levels:
                     if lv.round in b.rounds_tested:
-                        self.test(name, seed, lv.round, base, lv.theta, lv.bias, lv.mask)
-            ffn = FFNConfig(**base.to_dict(), fourier=base.width // 2, sigma=b.ffn_sigma)
-            for lv in self.ladder("ffn-meta-sparseinr", ffn, seed, b.rounds, "magnitude").levels:
-                name = "ffn:dense-maml" if lv.round == 0 else "ffn:meta-sparseinr"
-                self.test(name, seed, lv.round, ffn, lv.theta, lv.bias, lv.mask)
-            theta0, bias0 = siren.init_params(ffn, torch.Generator().manual_seed(seed))
-            self.test("ffn:scratch", seed, 0, ffn, theta0, bias0, torch.ones(ffn.n_weights, dtype=torch.bool))
-            self.section53(seed)
+                        self.test("random-pruning", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
+            for r in b.rounds_tested:
+                self.dense_baselines(seed, r, base, by_round[0], by_round[r].n_weights / dense_count)
+            if b.extras:
+                self.extras(seed, base)
+
+    def dense_baselines(self, seed: int, r: int, base: SirenConfig, dense, density: float) -> None:
+        """The methods that start from the dense MAML init or a dense narrow net, at round ``r``'s density."""
+        b, want = self.b, set(self.b.methods)
+        if "maml+oneshot" in want:
+            prune_at = {b.test_steps // 2: density}
+            self.test("maml+oneshot", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=prune_at)
+        if "maml+imp" in want:
+            imp = {round(k * b.test_steps / (r + 1)): 0.8**k for k in range(1, r + 1)}  # r prunes, evenly spaced
+            self.test("maml+imp", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=imp)
+        narrow = replace(base, width=narrow_width(base, round(density * base.n_weights)))
+        if "dense-narrow" in want:
+            dn = self.ladder(f"dense-narrow-w{narrow.width}{b.dense_tag}", narrow, seed, 0, "magnitude").levels[-1]
+            self.test("dense-narrow", seed, r, narrow, dn.theta, dn.bias, dn.mask)
+        if "scratch" in want:
+            theta0, bias0 = siren.init_params(narrow, torch.Generator().manual_seed(seed))
+            self.test("scratch", seed, r, narrow, theta0, bias0, torch.ones(narrow.n_weights, dtype=torch.bool))
+
+    def extras(self, seed: int, base: SirenConfig) -> None:
+        """Our variants, the FFN of appendix B and section 5.3."""
+        b = self.b
+        for name, scores, learner in (
+            ("meta-sparseinr-ln", "layer-normalized", "maml"),
+            ("meta-sparseinr-reptile", "magnitude", "reptile"),  # the paper's appendix E
+        ):
+            variant = self.ladder(name, base, seed, b.rounds, scores, learner)
+            for lv in variant.levels:
+                if lv.round in b.rounds_tested:
+                    self.test(name, seed, lv.round, base, lv.theta, lv.bias, lv.mask)
+        ffn = FFNConfig(**base.to_dict(), fourier=base.width // 2, sigma=b.ffn_sigma)
+        for lv in self.ladder("ffn-meta-sparseinr", ffn, seed, b.rounds, "magnitude").levels:
+            name = "ffn:dense-maml" if lv.round == 0 else "ffn:meta-sparseinr"
+            self.test(name, seed, lv.round, ffn, lv.theta, lv.bias, lv.mask)
+        theta0, bias0 = siren.init_params(ffn, torch.Generator().manual_seed(seed))
+        self.test("ffn:scratch", seed, 0, ffn, theta0, bias0, torch.ones(ffn.n_weights, dtype=torch.bool))
+        self.section53(seed)
 
     def section53(self, seed: int) -> None:
         """Winning tickets (IMP with rewinding) against Dense-Narrow from scratch, on single larger photos."""
@@ -505,3 +583,78 @@ def run(
     (out / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
     figures(summary, out, budget)
     return summary
+
+
+def layer_stats(ladder: ladder_model.Ladder, cfg: SirenConfig) -> dict:
+    """Per layer and kept round: surviving weights and their mean |theta| (the hypotheses' diagnostics)."""
+    sizes = [i * o for i, o in cfg.layer_shapes()]
+    out = {}
+    for lv in ladder.levels:
+        theta, mask = np.asarray(lv.theta), np.asarray(lv.mask, bool)
+        parts = zip(np.split(theta, np.cumsum(sizes)[:-1]), np.split(mask, np.cumsum(sizes)[:-1]), strict=True)
+        out[str(lv.round)] = [
+            {"kept": int(m.sum()), "mean_abs": float(np.abs(t[m]).mean()) if m.any() else 0.0} for t, m in parts
+        ]
+    return out
+
+
+def run_hypotheses(
+    train_dir: str, tests: dict[str, tuple[str, str]], out: Path, log=print, device="cpu", only=None, base="cpu"
+) -> dict:
+    """Run (or resume) the hypothesis rows (all, or those named in ``only``); write table.json and table.md.
+
+    Each row's rows.jsonl lives in ``out/<row>``; the inits of all rows share ``out/inits`` so that
+    the rows whose Dense-Narrow schedule is the base one reuse its inits.
+    """
+    out = Path(out)
+    table = {}
+    for name, (budget, what) in hypotheses(BUDGETS[base]).items():
+        if only and name not in only:
+            continue
+        log(f"hypothesis {name}: {what}")
+        t0 = time.monotonic()
+        runner = Runner(budget, train_dir, tests, out / name, log, device, inits=out / "inits")
+        runner.run()
+        summary = summarize(runner.rows)
+        ladder = runner.ladder(f"meta-sparseinr{budget.tag}", budget.cfg(), budget.seeds[0], budget.rounds, "magnitude")
+        row = {"what": what, "budget": asdict(budget), "layers": layer_stats(ladder, budget.cfg()), "gaps": {}}
+        for test, by_lr in summary.items():
+            for lr, by_method in by_lr.items():
+                ms, dn = by_method["meta-sparseinr"], by_method["dense-narrow"]
+                row["gaps"].setdefault(test, {})[lr] = {
+                    f"{ms[r]['density']:.1%}": {
+                        "meta-sparseinr": ms[r]["psnr_mean"],
+                        "dense-narrow": dn[r]["psnr_mean"],
+                        "gap": ms[r]["psnr_mean"] - dn[r]["psnr_mean"],
+                    }
+                    for r in map(str, budget.rounds_tested)
+                }
+        row["wall_s_this_call"] = round(time.monotonic() - t0, 1)
+        table[name] = row
+    if only is None:
+        (out / "table.json").write_text(json.dumps(table, indent=2) + "\n")
+        (out / "table.md").write_text(hypothesis_markdown(table) + "\n")
+    return table
+
+
+def hypothesis_markdown(table: dict) -> str:
+    """One line per row: Meta-SparseINR - Dense-Narrow (dB, lr 1e-3) at 10.7 % and 3.5 %, and the first hidden layer."""  # noqa: E501
+    lines = [
+        "| row | change | faces 10.7 % | faces 3.5 % | natural 10.7 % | natural 3.5 % "
+        "| layer 1 kept at 3.5 % | mean abs, layer 0 / 1, dense |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in table.items():
+        cells = []
+        for test in ("faces", "natural"):
+            for d in ("10.7%", "3.5%"):
+                g = row["gaps"].get(test, {}).get("lr=0.001", {}).get(d)
+                cells.append(f"{g['gap']:+.2f} ({g['meta-sparseinr']:.2f} vs {g['dense-narrow']:.2f})" if g else "-")
+        layers = row["layers"]
+        last = layers[max(layers, key=int)]
+        dense = layers["0"]
+        ratio = dense[0]["mean_abs"] / max(dense[1]["mean_abs"], 1e-12)
+        cells.append(f"{last[1]['kept']} of {dense[1]['kept']}")
+        cells.append(f"{ratio:.0f}x")
+        lines.append(f"| {name} | {row['what']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

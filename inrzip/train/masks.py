@@ -33,6 +33,16 @@ def prune(theta: Tensor, mask: Tensor, gamma: float = GAMMA, scores: Tensor | No
     return new_mask
 
 
+def prune_layerwise(theta: Tensor, mask: Tensor, sizes: list[int], gamma: float = GAMMA) -> Tensor:
+    """One round pruned within each layer: every layer drops floor(gamma * its survivors) by magnitude.
+
+    The alternative to one global ranking: no layer can be emptied (or starved) by a threshold set
+    by another layer's scale; each keeps the same fraction of its weights.
+    """
+    parts = [prune(t, m, gamma) for t, m in zip(theta.split(sizes), mask.split(sizes), strict=True)]
+    return torch.cat(parts)
+
+
 def layer_normalized_scores(theta: Tensor, mask: Tensor, sizes: list[int]) -> Tensor:
     """|theta| divided by its layer's rms over surviving weights: one global ranking, comparable across layers.
 

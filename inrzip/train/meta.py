@@ -42,6 +42,7 @@ class MetaConfig:
     second_order: bool = False
     gamma: float = masks.GAMMA
     scores: str = "layer-normalized"  # "magnitude" (the paper), "random" (Random Pruning baseline)
+    prune_scope: str = "global"  # one ranking over all layers (the paper) or "layer": gamma of each layer
     meta_learner: str = "maml"  # or "reptile" (the paper's appendix E)
     seed: int = 0
     val_tiles: int = 512
@@ -298,8 +299,13 @@ class _Run:
     def prune(self) -> None:
         """One round of the ladder: drop ``gamma`` of the surviving weights (on the CPU: the same masks anywhere)."""
         th, mask = self.theta.detach().cpu(), self.state["mask"].cpu()
-        scores = masks.round_scores(self.mc.scores, th, mask, self.cfg.layer_shapes(), self.g)
-        self.state["mask"] = masks.prune(th, mask, self.mc.gamma, scores).to(self.dev)
+        shapes = self.cfg.layer_shapes()
+        if self.mc.prune_scope == "layer":
+            new_mask = masks.prune_layerwise(th, mask, [i * o for i, o in shapes], self.mc.gamma)
+        else:
+            scores = masks.round_scores(self.mc.scores, th, mask, shapes, self.g)
+            new_mask = masks.prune(th, mask, self.mc.gamma, scores)
+        self.state["mask"] = new_mask.to(self.dev)
 
 
 def save_ladder(
