@@ -160,6 +160,30 @@ def train(
             log(f"step {it}: loss {-10 * math.log10(value.item()):.2f} dB ({time.time() - t0:.0f} s)")
 
     adam([body_w, body_b], loss, steps, lr, report)
+    settings = dict(steps=steps, batch=batch, n_tiles=n_tiles, lr=lr, seed=seed, deadzone=DEADZONE)
+    if upscale:
+        settings |= dict(upscale=list(upscale), upscale_weight=upscale_weight, upscale_tiles=upscale_tiles)
+    return save_body(out, cfg, body_w, body_b, z, colour_mean, colour, qualities, train_dir, command, settings, t0, log)
+
+
+def save_body(
+    out: Path,
+    cfg: SirenConfig,
+    body_w: torch.Tensor,
+    body_b: torch.Tensor,
+    z: torch.Tensor,
+    colour_mean: torch.Tensor,
+    colour: torch.Tensor,
+    qualities: tuple[int, ...],
+    train_dir: str,
+    command: str,
+    settings: dict,
+    t0: float,
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Derive, from a trained body and the training tiles in colour-KLT space ``z``, the basis, rms and entropy
+    tables; write the ladder to ``out`` and its manifest entry."""
+    coords = siren.tile_grid(cfg.tile)
     with torch.no_grad():
         feat = body_features(cfg, body_w, body_b, coords)
         ceiling = -10 * math.log10(projection_loss(feat, z).item())  # of any head, over all training tiles
@@ -171,17 +195,14 @@ def train(
         basis=basis_m,
         rms=rms_t,
         lrms=lrms,
-        colour_mean=colour_mean.float().numpy(),
-        colour=colour.float().numpy(),
+        colour_mean=np.asarray(colour_mean, np.float32),
+        colour=np.asarray(colour, np.float32),
         deadzone=np.array(DEADZONE),
     )
     arrays["pmf"], arrays["activity_pmf"], arrays["group_first"] = tables(klt, lrms, qualities, DEADZONE)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     basis.save(out, cfg, arrays, list(qualities))
-    settings = dict(steps=steps, batch=batch, n_tiles=n_tiles, lr=lr, seed=seed, deadzone=DEADZONE)
-    if upscale:
-        settings |= dict(upscale=list(upscale), upscale_weight=upscale_weight, upscale_tiles=upscale_tiles)
     manifest.record(out, command, train_dir, cfg, settings, time.time() - t0, {"projection_psnr": round(ceiling, 2)})
     log(f"wrote {out}: projection PSNR over the training tiles {ceiling:.2f} dB ({time.time() - t0:.0f} s)")
     return out
