@@ -656,7 +656,7 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
 
 
 # the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch
-HYPOTHESIS_ROWS = ("base", "lr-0.001", "fold-w0", "layer-wise", "rounds-1000", "rounds-3000")
+HYPOTHESIS_ROWS = ("base", "lr-3e-4", "lr-1e-3", "fold-w0", "layer-wise", "rounds-1000", "rounds-3000")
 
 
 @main.command()

@@ -79,7 +79,7 @@ def test_hypothesis_rows_and_table(photo_dir, tmp_path):
     assert cpu_rows["rounds-1000"][0].round_steps == 1000 and cpu_rows["base"][0].rounds_tested == (10, 15)
     tests = {"faces": (str(photo_dir), "celeba")}
     table = paper.run_hypotheses(str(photo_dir), tests, tmp_path, log=lambda m: None, base="smoke")
-    assert set(table) == {"base", "lr-0.01", "fold-w0", "layer-wise", "rounds-13", "rounds-40"}
+    assert set(table) == {"base", "lr-3e-3", "lr-1e-2", "fold-w0", "layer-wise", "rounds-13", "rounds-40"}
     for row in table.values():
         cell = row["gaps"]["faces"]["lr=0.001"]["51.2%"]
         assert cell["gap"] == cell["meta-sparseinr"] - cell["dense-narrow"]
@@ -89,5 +89,5 @@ def test_hypothesis_rows_and_table(photo_dir, tmp_path):
     assert all(abs(k / d - 0.512) < 0.05 for k, d in zip(kept, dense, strict=True) if d >= 64)
     # rows whose Dense-Narrow schedule is the base one share its inits; lr and folding train their own
     names = sorted(p.name for p in (tmp_path / "inits").glob("dense-narrow-*.npz"))
-    assert len(names) == 3 and any("fold-w0" in n for n in names)
+    assert len(names) == 4 and any("fold-w0" in n for n in names)
     assert "| base |" in (tmp_path / "table.md").read_text()

@@ -169,17 +169,19 @@ def hypotheses(base: Budget) -> dict[str, tuple[Budget, str]]:
         common = dict(rounds_tested=tested, methods=("meta-sparseinr", "dense-narrow"), extras=False)
         return replace(base, name=f"{base.name}:{name}", tag=f"-{name}", **common, **changes)
 
-    lr = base.outer_lr * 10
+    def lr_row(factor: float) -> tuple[str, tuple[Budget, str]]:
+        lr = base.outer_lr * factor
+        short = f"{lr:.0e}".replace("e-0", "e-")  # 1e-3: no dots in file names
+        what = f"outer lr {short} (Dense-Narrow too): lr x steps of the run {factor:g}x the base's"
+        return f"lr-{short}", (row(f"lr-{short}", outer_lr=lr, dense_tag=f"-lr{short}"), what)
+
     return {
         "base": (
             row("base"),
             f"the {base.name} budget: rounds of {base.round_steps} steps, outer lr "
             f"{base.outer_lr:g}, global magnitude pruning",
         ),
-        f"lr-{lr:g}": (
-            row(f"lr-{lr:g}", outer_lr=lr, dense_tag=f"-lr{lr:g}"),
-            f"outer lr {lr:g} (Dense-Narrow too): lr x steps of the run 10x the base's",
-        ),
+        **dict(lr_row(f) for f in (3, 10)),
         "fold-w0": (
             row("fold-w0", fold_w0=True, dense_tag="-fold-w0"),
             "w0 folded into the weights (Dense-Narrow too): Adam on w0 theta, exactly outer lr / w0 on theta",
