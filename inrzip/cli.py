@@ -294,8 +294,13 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
     help="cuda: render with torch on the GPU. auto and cpu: render with numpy (no torch import, faster to start).",
 )
 @click.option("--strip", is_flag=True, help="Do not write the file's EXIF, ICC profile and XMP into the image.")
+@click.option(
+    "--plain",
+    is_flag=True,
+    help="Upscales: the tile networks' render alone, without the learned upscaler that restores it.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output (never the input itself).")
-def decode(inputs, output, size, ext, init, device, strip, force) -> None:
+def decode(inputs, output, size, ext, init, device, strip, plain, force) -> None:
     """Decode .inrz files (or folders of them) to images at any resolution, in the mode they were encoded from."""
     from . import decoder, files, images
     from .format import container
@@ -321,7 +326,8 @@ def decode(inputs, output, size, ext, init, device, strip, force) -> None:
             if dst != "-":
                 files.check_writable(Path(dst), force)
             tiles = _bar(f"decode {Path(src).name}", "tiles") if len(jobs) == 1 else None
-            decoded = decoder.decode_picture(data, size, "cuda" if device == "cuda" else "cpu", init, on_tiles=tiles)
+            dev = "cuda" if device == "cuda" else "cpu"
+            decoded = decoder.decode_picture(data, size, dev, init, on_tiles=tiles, upscaler=not plain)
             fmt = "PNG" if dst == "-" else OUTPUT_FORMATS[Path(dst).suffix.lower()]
             if fmt == "JPEG":
                 click.echo(
@@ -649,6 +655,49 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
             log=lambda m: click.echo(m, err=True),
             upscale=tuple(factors),
             upscale_weight=upscale_weight,
+        )
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    click.echo(f"wrote {out}")
+
+
+@main.command("train-upscaler")
+@click.option(
+    "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output, e.g. weights/upscalers/INIT.npz.")
+@click.option("--init", "init_name", default=None, help="The init whose renders it restores (default: the default).")
+@click.option("--steps", default=6000, show_default=True)
+@click.option("--pairs", "n_pairs", default=450, show_default=True, help="Training crops (coded, rendered).")
+@click.option("--width", default=32, show_default=True)
+@click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--threads", default=0, help="torch threads (0: torch's default).")
+def train_upscaler(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads) -> None:
+    """Train the learned upscaler that restores an init's renders above the source size."""
+    import sys
+
+    if not str(out).endswith(".npz"):
+        raise InrzipError("--out must end in .npz")
+    import torch
+
+    from . import inits
+    from .train import upscaler
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        upscaler.train(
+            train_dir,
+            Path(out),
+            init_name or inits.DEFAULT_INIT,
+            n_pairs=n_pairs,
+            steps=steps,
+            width=width,
+            depth=depth,
+            seed=seed,
+            command="inrzip " + " ".join(sys.argv[1:]),
+            log=lambda m: click.echo(m, err=True),
         )
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from . import codecs, inits, tiles
+from . import upscaler as learned
 from .codecs import Codec, Evaluate
 from .errors import InrzipError
 from .format import container
@@ -218,14 +219,16 @@ def decode(
     init: Any = None,
     chunk: int = DECODE_CHUNK,
     on_tiles=None,
+    upscaler: bool = True,
 ) -> np.ndarray:
     """Render a .inrz file (bytes, a path, or an ``Encoded``) at its own size or any ``size`` (N, "N", "WxH",
     (W, H)): an array in the file's mode (see :class:`Decoded`).
 
     ``device="cpu"`` renders with numpy and never imports torch; "cuda" (or "auto" with a GPU)
     renders with torch on the GPU. ``init``: the file's init object or path, when it is not installed.
+    ``upscaler=False``: upscales are the tile networks' render alone, without the learned upscaler.
     """
-    return decode_picture(data, size, device, init, chunk, on_tiles).pixels
+    return decode_picture(data, size, device, init, chunk, on_tiles, upscaler).pixels
 
 
 def decode_picture(
@@ -235,10 +238,16 @@ def decode_picture(
     init: Any = None,
     chunk: int = DECODE_CHUNK,
     on_tiles=None,
+    upscaler: bool = True,
 ) -> Decoded:
     """As :func:`decode`, with the mode and the metadata the file carries."""
     job = prepare(_file_bytes(data), size, init)
     colour = finish(job, render(job, evaluator(job, device), chunk, on_tiles))
+    restorer = upscaler and learned.for_render(
+        job.init.name, job.init.id, (job.header.width, job.header.height), (job.out_w, job.out_h)
+    )
+    if restorer:
+        colour = learned.apply(restorer, colour)
     alpha = _alpha(job, device, init)
     planes = colour if alpha is None else np.concatenate([colour, alpha[..., None]], axis=2)
     pixels = planes[..., 0] if planes.shape[2] == 1 else planes

@@ -419,9 +419,6 @@ def plot(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
-UPSCALE_METHODS = ("inrzip render", "inrzip 1x + Lanczos", "inrzip 1x + bicubic")
-
-
 def run_upscale(
     data_dir: str | None,
     factor: int,
@@ -454,6 +451,7 @@ def run_upscale(
             one = decode(enc.data, init=loaded)
             outputs = {
                 "inrzip render": decode(enc.data, size=(w, h), init=loaded),
+                "inrzip render, no upscaler": decode(enc.data, size=(w, h), init=loaded, upscaler=False),
                 "inrzip 1x + Lanczos": _resize(one, w, h, Image.Resampling.LANCZOS),
                 "inrzip 1x + bicubic": _resize(one, w, h, Image.Resampling.BICUBIC),
             }
@@ -504,23 +502,25 @@ def format_upscale(report: dict) -> str:
         f"init {report['init']}; machine: {report['machine']}",
         "each photo downscaled by the factor (Lanczos), coded at the target bpp of the small image, shown full size;",
         "mean per-image PSNR (RGB) and MS-SSIM against the original; seam: steps across tile borders / elsewhere",
-        f"{'bpp':>5} {'method':<22} {'PSNR':>7} {'MS-SSIM':>8} {'seam':>6} {'original':>8}",
+        f"{'bpp':>5} {'method':<28} {'PSNR':>7} {'MS-SSIM':>8} {'seam':>6} {'original':>8}",
     ]
     for m in report["means"]:
         lines.append(
-            f"{m['target_bpp']:>5g} {m['method']:<22} {m['psnr']:>7.2f} {m['ms_ssim']:>8.4f} "
+            f"{m['target_bpp']:>5g} {m['method']:<28} {m['psnr']:>7.2f} {m['ms_ssim']:>8.4f} "
             f"{m['seam']:>6.3f} {m['seam_original']:>8.3f}"
         )
     return "\n".join(lines)
 
 
 def _crop_picture(orig: np.ndarray, outputs: dict, path: Path, period: int) -> None:
-    """Side by side: the original, inrzip's render and the Lanczos upscale, 3x enlarged crops around the centre."""
+    """Side by side: the original, inrzip's render with and without the upscaler and the Lanczos upscale, 3x
+    enlarged crops around the centre."""
     from PIL import ImageDraw
 
     size = min(4 * period, orig.shape[0] // 2, orig.shape[1] // 2)
     y0, x0 = (orig.shape[0] - size) // 2, (orig.shape[1] - size) // 2
     panels = [("original", orig), ("inrzip render", outputs["inrzip render"])]
+    panels.append(("render, no upscaler", outputs["inrzip render, no upscaler"]))
     panels.append(("1x + Lanczos", outputs["inrzip 1x + Lanczos"]))
     zoom = 3
     canvas = Image.new("RGB", (len(panels) * (size * zoom + 8), size * zoom + 24), "white")

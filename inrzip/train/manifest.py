@@ -11,13 +11,15 @@ from ..tools.machine import machine
 
 
 def record(
-    path: Path, command: str, train_dir: str, cfg: SirenConfig, settings: dict | None, wall: float, extra: dict
+    path: Path, command: str, train_dir: str, cfg: SirenConfig | None, settings: dict | None, wall: float, extra: dict
 ) -> None:
     """Add or replace ``path``'s entry in the manifest beside it."""
     path = Path(path)
     manifest_path = path.parent / "manifest.json"
     entries = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    entry = {"id": file_id(path), "command": command, "train_data": str(train_dir), "siren": cfg.to_dict()}
+    entry = {"id": file_id(path), "command": command, "train_data": str(train_dir)}
+    if cfg is not None:
+        entry["siren"] = cfg.to_dict()
     if settings is not None:
         entry["settings"] = settings
     entries[path.name] = entry | {"wall_time_s": round(wall, 1), "machine": machine()} | extra

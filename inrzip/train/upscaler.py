@@ -1,0 +1,116 @@
+"""Training the learned upscaler (:mod:`inrzip.upscaler`): pairs of (the init's render of a coded, downscaled
+training crop at full size, the crop itself), a small residual CNN fitted to them with Adam."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .. import inits
+from .. import upscaler as model
+from ..decoder import decode
+from ..encoder import encode
+from ..images import list_images, load_image
+from . import manifest
+
+
+def make_pairs(
+    train_dir: str, init, factors: tuple[int, ...], count: int, crop: int, bpps: tuple[float, ...], seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``count`` (original crop, plain render) pairs: each crop downscaled (Lanczos) by a factor, encoded at one of
+    ``bpps`` of the small image, rendered back at the crop's size without the upscaler."""
+    rng = np.random.default_rng(seed)
+    photos = list_images(train_dir)
+    pairs = []
+    while len(pairs) < count:
+        photo, _ = load_image(photos[rng.integers(len(photos))])
+        if min(photo.shape[:2]) < crop:
+            continue
+        y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
+        orig = photo[y : y + crop, x : x + crop]
+        f = factors[len(pairs) % len(factors)]
+        small = np.asarray(Image.fromarray(orig).resize((crop // f, crop // f), Image.Resampling.LANCZOS))
+        enc = encode(small, bpp=float(rng.choice(bpps)), init=init)
+        pairs.append((orig, decode(enc.data, size=(crop, crop), init=init, upscaler=False)))
+    return pairs
+
+
+def network(width: int, depth: int) -> torch.nn.Sequential:
+    """3 -> width -> depth x (width -> width) -> 3, 3x3 convolutions, ReLU between; the last layer starts near 0."""
+    layers: list[torch.nn.Module] = [torch.nn.Conv2d(3, width, 3, padding=1), torch.nn.ReLU()]
+    for _ in range(depth):
+        layers += [torch.nn.Conv2d(width, width, 3, padding=1), torch.nn.ReLU()]
+    layers.append(torch.nn.Conv2d(width, 3, 3, padding=1))
+    with torch.no_grad():
+        layers[-1].weight.mul_(0.1)
+        layers[-1].bias.zero_()
+    return torch.nn.Sequential(*layers)
+
+
+def export(net: torch.nn.Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The convolutions as numpy ``[3, 3, Cin, Cout]`` weights and biases (:mod:`inrzip.nets.numpy_cnn`'s layout)."""
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d)]
+    weights = [c.weight.detach().permute(2, 3, 1, 0).contiguous().numpy() for c in convs]
+    return weights, [c.bias.detach().numpy().copy() for c in convs]
+
+
+def train(
+    train_dir: str,
+    out: Path,
+    init_name: str = inits.DEFAULT_INIT,
+    factors: tuple[int, ...] = (2, 3, 4),
+    n_pairs: int = 450,
+    crop: int = 192,
+    bpps: tuple[float, ...] = (0.5, 1.0, 2.0),
+    steps: int = 6000,
+    width: int = 32,
+    depth: int = 3,
+    batch: int = 16,
+    patch: int = 48,
+    lr: float = 1e-3,
+    seed: int = 0,
+    command: str = "",
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Make the pairs, fit the CNN (Adam, cosine-decayed lr, MSE away from the patch edges), write ``out``."""
+    t0 = time.time()
+    init = inits.load(init_name)
+    pairs = make_pairs(train_dir, init, factors, n_pairs, crop, bpps, seed)
+    log(f"{len(pairs)} training pairs ({time.time() - t0:.0f} s)")
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float() / 255  # noqa: E731
+    originals = torch.stack([to_t(o) for o, _ in pairs])
+    renders = torch.stack([to_t(r) for _, r in pairs])
+    torch.manual_seed(seed)
+    net = network(width, depth)
+    opt = torch.optim.Adam(net.parameters(), lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    rng = np.random.default_rng(seed + 1)
+    edge = depth + 2  # outputs that saw the patch's zero padding are left out of the loss
+    for step in range(steps):
+        pick = torch.from_numpy(rng.integers(len(pairs), size=batch))
+        y0, x0 = rng.integers(crop - patch + 1, size=2)
+        x = renders[pick, :, y0 : y0 + patch, x0 : x0 + patch]
+        target = originals[pick, :, y0 : y0 + patch, x0 : x0 + patch]
+        loss = (x + net(x) - target)[:, :, edge:-edge, edge:-edge].square().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 500 == 0 or step == steps - 1:
+            log(f"step {step}: {-10 * np.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    weights, biases = export(net)
+    model.save(out, init.id, weights, biases)
+    settings = dict(
+        init=init.name, factors=list(factors), n_pairs=n_pairs, crop=crop, bpps=list(bpps), steps=steps,
+        width=width, depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
+    )  # fmt: skip
+    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {"init_id": init.id})
+    log(f"wrote {out} ({time.time() - t0:.0f} s)")
+    return out

@@ -1,0 +1,91 @@
+"""The learned upscaler: a small CNN that restores the INR's render above the source size.
+
+The tile networks render any size, seamlessly, but a tile fitted on its own coarse pixels knows
+nothing past its border and predicts its fine pixels no better than a Lanczos filter. The CNN
+sees a neighbourhood across borders and was trained on the renders of coded, downscaled training
+photos against the originals (``inrzip train-upscaler``), at factors 2 to 4. It predicts a
+correction added to the render, strip by strip (bounded memory), with numpy.
+
+It applies to files of the init it was trained on (their renders are what it learned), when the
+output is at least ``MIN_FACTOR`` times the source in both directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .nets import numpy_cnn
+
+FORMAT = "inrzip-upscaler-1"
+MIN_FACTOR = 1.5
+STRIP = 64  # output rows per strip
+
+
+@dataclass(frozen=True)
+class Upscaler:
+    name: str
+    init_id: str  # the init whose renders it restores
+    weights: list[np.ndarray]  # [3, 3, Cin, Cout] per layer
+    biases: list[np.ndarray]
+
+    @property
+    def radius(self) -> int:
+        return numpy_cnn.receptive_radius(len(self.weights))
+
+
+def path_for(init_name: str) -> Path | None:
+    """The installed upscaler of an init (``upscalers/<init>.npz`` in a weights folder), or None."""
+    from .inits import weights_dirs
+
+    for d in weights_dirs():
+        if (d / "upscalers" / f"{init_name}.npz").is_file():
+            return d / "upscalers" / f"{init_name}.npz"
+    return None
+
+
+def load(path: str | Path) -> Upscaler:
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["format"]) != FORMAT:
+            raise ValueError(f"{path}: not an inrzip upscaler")
+        n = int(z["layers"])
+        weights = [z[f"w{i}"].astype(np.float32) for i in range(n)]
+        biases = [z[f"b{i}"].astype(np.float32) for i in range(n)]
+        return Upscaler(Path(path).stem, str(z["init_id"]), weights, biases)
+
+
+def save(path: str | Path, init_id: str, weights: list[np.ndarray], biases: list[np.ndarray]) -> None:
+    arrays = {f"w{i}": w.astype(np.float32) for i, w in enumerate(weights)}
+    arrays |= {f"b{i}": b.astype(np.float32) for i, b in enumerate(biases)}
+    np.savez(path, format=np.array(FORMAT), init_id=np.array(init_id), layers=np.array(len(weights)), **arrays)
+
+
+def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[int, int]) -> Upscaler | None:
+    """The upscaler to apply to a render of ``src`` (w, h) pixels at ``out``, or None (not an upscale, or no
+    upscaler installed for this init)."""
+    if min(out[0] / src[0], out[1] / src[1]) < MIN_FACTOR:
+        return None
+    path = path_for(init_name)
+    if path is None:
+        return None
+    up = load(path)
+    return up if up.init_id == init_id else None
+
+
+def apply(up: Upscaler, render: np.ndarray) -> np.ndarray:
+    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, strip by strip."""
+    h = render.shape[0]
+    r = up.radius
+    out = np.empty_like(render)
+    for top in range(0, h, STRIP):
+        lo, hi = max(0, top - r), min(h, top + STRIP + r)
+        x = render[lo:hi].astype(np.float32) / 255.0
+        rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+        fixed = rgb + numpy_cnn.forward(up.weights, up.biases, rgb)
+        if x.shape[2] == 1:
+            fixed = fixed.mean(axis=2, keepdims=True)
+        rows = fixed[top - lo : top - lo + min(STRIP, h - top)]
+        out[top : top + rows.shape[0]] = np.rint(np.clip(rows, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return out

@@ -1,0 +1,90 @@
+"""The learned upscaler: numpy twin of the trained CNN, strip-wise application, when it applies, training."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import smooth_photo
+from inrzip import decoder, encoder, inits, upscaler
+from inrzip.cli import main
+from inrzip.metrics import psnr_uint8
+from inrzip.nets import numpy_cnn
+from inrzip.train import upscaler as trainer
+
+
+def random_net(width=8, depth=2, seed=0):
+    torch.manual_seed(seed)
+    net = trainer.network(width, depth)
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.normal_(0, 0.3)
+    return net
+
+
+def test_numpy_forward_matches_torch():
+    net = random_net()
+    x = torch.rand(1, 3, 21, 17)
+    with torch.no_grad():
+        ref = net(x)[0].permute(1, 2, 0).numpy()
+    weights, biases = trainer.export(net)
+    out = numpy_cnn.forward(weights, biases, x[0].permute(1, 2, 0).numpy().copy())
+    np.testing.assert_allclose(out, ref, atol=1e-4)
+
+
+def test_strips_give_the_whole_image_result(monkeypatch):
+    weights, biases = trainer.export(random_net())
+    up = upscaler.Upscaler("t", "id", weights, biases)
+    img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
+    whole = img.astype(np.float32) / 255
+    expected = np.rint(np.clip(whole + numpy_cnn.forward(weights, biases, whole), 0, 1) * 255).astype(np.uint8)
+    monkeypatch.setattr(upscaler, "STRIP", 7)  # 8 strips, each with its halo
+    np.testing.assert_array_equal(upscaler.apply(up, img), expected)
+    gray = upscaler.apply(up, img[..., :1])
+    assert gray.shape == (50, 23, 1)
+
+
+@pytest.fixture()
+def trained(tiny_basis, photo_dir, tmp_path, monkeypatch):
+    """A tiny upscaler for the tiny shared-body init, installed beside it."""
+    torch.set_num_threads(1)
+    weights_dir = tmp_path / "weights"
+    out = trainer.train(
+        str(photo_dir), weights_dir / "upscalers" / "tinyb.npz", tiny_basis, factors=(2,), n_pairs=3, crop=32,
+        bpps=(2.0,), steps=30, width=8, depth=1, batch=2, patch=16, lr=3e-3, log=lambda m: None,
+    )  # fmt: skip
+    monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
+    return out
+
+
+def test_it_applies_to_upscales_of_its_own_init(trained, tiny_basis, tmp_path):
+    init = inits.load(tiny_basis)
+    up = upscaler.load(trained)
+    assert up.init_id == init.id and up.radius == 3
+    assert upscaler.for_render(init.name, init.id, (32, 32), (64, 64)) is not None
+    assert upscaler.for_render(init.name, init.id, (32, 32), (40, 40)) is None  # under MIN_FACTOR
+    assert upscaler.for_render(init.name, "another-id", (32, 32), (64, 64)) is None  # trained on other renders
+    assert upscaler.for_render("no-such-init", init.id, (32, 32), (64, 64)) is None
+    enc = encoder.encode(smooth_photo(32, 48, 1), quality=12, init=tiny_basis)
+    plain = decoder.decode(enc.data, size="96x64", upscaler=False)
+    restored = decoder.decode(enc.data, size="96x64")
+    assert restored.shape == plain.shape and not np.array_equal(restored, plain)
+    assert psnr_uint8(restored, plain) > 20  # a correction, not another picture
+    np.testing.assert_array_equal(decoder.decode(enc.data), decoder.decode(enc.data, upscaler=False))  # 1x: untouched
+    src = tmp_path / "a.inrz"
+    src.write_bytes(enc.data)
+    for flag, expected in (([], restored), (["--plain"], plain)):
+        dst = tmp_path / f"out{len(flag)}.png"
+        r = CliRunner().invoke(main, ["decode", str(src), "--size", "96x64", "-o", str(dst), *flag])
+        assert r.exit_code == 0, r.output
+        np.testing.assert_array_equal(np.asarray(Image.open(dst)), expected)
+
+
+def test_pairs_are_coded_renders_of_the_crops(tiny_basis, photo_dir):
+    torch.set_num_threads(1)
+    init = inits.load(tiny_basis)
+    pairs = trainer.make_pairs(str(photo_dir), init, (2,), 2, 32, (1.0,), seed=0)
+    assert all(o.shape == r.shape == (32, 32, 3) for o, r in pairs)
+    assert any(not np.array_equal(o, r) for o, r in pairs)
