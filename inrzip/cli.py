@@ -667,13 +667,20 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output, e.g. weights/upscalers/INIT.npz.")
 @click.option("--init", "init_name", default=None, help="The init whose renders it restores (default: the default).")
-@click.option("--steps", default=6000, show_default=True)
-@click.option("--pairs", "n_pairs", default=450, show_default=True, help="Training crops (coded, rendered).")
+@click.option(
+    "--factor",
+    "factors",
+    type=click.IntRange(2, 8),
+    multiple=True,
+    help="Scale factors, one network each (default 2, 4).",
+)
+@click.option("--steps", default=4000, show_default=True, help="Adam steps per network.")
+@click.option("--pairs", "n_pairs", default=300, show_default=True, help="Training crops (coded, rendered) per factor.")
 @click.option("--width", default=32, show_default=True)
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
-def train_upscaler(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads) -> None:
+def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, depth, seed, threads) -> None:
     """Train the learned upscaler that restores an init's renders above the source size."""
     import sys
 
@@ -691,6 +698,7 @@ def train_upscaler(train_dir, out, init_name, steps, n_pairs, width, depth, seed
             train_dir,
             Path(out),
             init_name or inits.DEFAULT_INIT,
+            factors=tuple(factors) or (2, 4),
             n_pairs=n_pairs,
             steps=steps,
             width=width,

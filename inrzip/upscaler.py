@@ -3,8 +3,9 @@
 The tile networks render any size, seamlessly, but a tile fitted on its own coarse pixels knows
 nothing past its border and predicts its fine pixels no better than a Lanczos filter. The CNN
 sees a neighbourhood across borders and was trained on the renders of coded, downscaled training
-photos against the originals (``inrzip train-upscaler``), at factors 2 to 4. It predicts a
-correction added to the render, strip by strip (bounded memory), with numpy.
+photos against the originals (``inrzip train-upscaler``), one network per factor (2 and 4; a
+render uses the one nearest its factor). It predicts a correction added to the render, strip by
+strip (bounded memory), with numpy.
 
 It applies to files of the init it was trained on (their renders are what it learned), when the
 output is at least ``MIN_FACTOR`` times the source in both directions.
@@ -25,15 +26,28 @@ STRIP = 64  # output rows per strip
 
 
 @dataclass(frozen=True)
-class Upscaler:
-    name: str
-    init_id: str  # the init whose renders it restores
-    weights: list[np.ndarray]  # [3, 3, Cin, Cout] per layer
+class Net:
+    """One CNN: ``[3, 3, Cin, Cout]`` weights and biases per layer."""
+
+    weights: list[np.ndarray]
     biases: list[np.ndarray]
 
     @property
     def radius(self) -> int:
         return numpy_cnn.receptive_radius(len(self.weights))
+
+
+@dataclass(frozen=True)
+class Upscaler:
+    """The networks of one init, one per trained scale factor."""
+
+    name: str
+    init_id: str  # the init whose renders it restores
+    nets: dict[int, Net]
+
+    def net_for(self, factor: float) -> Net:
+        """The network trained at the factor nearest ``factor`` (in log scale)."""
+        return self.nets[min(self.nets, key=lambda f: abs(np.log(f / factor)))]
 
 
 def path_for(init_name: str) -> Path | None:
@@ -50,31 +64,38 @@ def load(path: str | Path) -> Upscaler:
     with np.load(path, allow_pickle=False) as z:
         if str(z["format"]) != FORMAT:
             raise ValueError(f"{path}: not an inrzip upscaler")
-        n = int(z["layers"])
-        weights = [z[f"w{i}"].astype(np.float32) for i in range(n)]
-        biases = [z[f"b{i}"].astype(np.float32) for i in range(n)]
-        return Upscaler(Path(path).stem, str(z["init_id"]), weights, biases)
+        nets = {}
+        for f in z["factors"].tolist():
+            n = int(z[f"layers_{f}"])
+            weights = [z[f"w{f}_{i}"].astype(np.float32) for i in range(n)]
+            nets[int(f)] = Net(weights, [z[f"b{f}_{i}"].astype(np.float32) for i in range(n)])
+        return Upscaler(Path(path).stem, str(z["init_id"]), nets)
 
 
-def save(path: str | Path, init_id: str, weights: list[np.ndarray], biases: list[np.ndarray]) -> None:
-    arrays = {f"w{i}": w.astype(np.float32) for i, w in enumerate(weights)}
-    arrays |= {f"b{i}": b.astype(np.float32) for i, b in enumerate(biases)}
-    np.savez(path, format=np.array(FORMAT), init_id=np.array(init_id), layers=np.array(len(weights)), **arrays)
+def save(path: str | Path, init_id: str, nets: dict[int, Net]) -> None:
+    arrays = {}
+    for f, net in nets.items():
+        arrays[f"layers_{f}"] = np.array(len(net.weights))
+        arrays |= {f"w{f}_{i}": w.astype(np.float32) for i, w in enumerate(net.weights)}
+        arrays |= {f"b{f}_{i}": b.astype(np.float32) for i, b in enumerate(net.biases)}
+    factors = np.array(sorted(nets))
+    np.savez(path, format=np.array(FORMAT), init_id=np.array(init_id), factors=factors, **arrays)
 
 
-def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[int, int]) -> Upscaler | None:
-    """The upscaler to apply to a render of ``src`` (w, h) pixels at ``out``, or None (not an upscale, or no
+def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[int, int]) -> Net | None:
+    """The network to apply to a render of ``src`` (w, h) pixels at ``out``, or None (not an upscale, or no
     upscaler installed for this init)."""
-    if min(out[0] / src[0], out[1] / src[1]) < MIN_FACTOR:
+    factor = min(out[0] / src[0], out[1] / src[1])
+    if factor < MIN_FACTOR:
         return None
     path = path_for(init_name)
     if path is None:
         return None
     up = load(path)
-    return up if up.init_id == init_id else None
+    return up.net_for(factor) if up.init_id == init_id else None
 
 
-def apply(up: Upscaler, render: np.ndarray) -> np.ndarray:
+def apply(up: Net, render: np.ndarray) -> np.ndarray:
     """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, strip by strip."""
     h = render.shape[0]
     r = up.radius

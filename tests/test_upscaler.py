@@ -36,7 +36,7 @@ def test_numpy_forward_matches_torch():
 
 def test_strips_give_the_whole_image_result(monkeypatch):
     weights, biases = trainer.export(random_net())
-    up = upscaler.Upscaler("t", "id", weights, biases)
+    up = upscaler.Net(weights, biases)
     img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
     whole = img.astype(np.float32) / 255
     expected = np.rint(np.clip(whole + numpy_cnn.forward(weights, biases, whole), 0, 1) * 255).astype(np.uint8)
@@ -52,7 +52,7 @@ def trained(tiny_basis, photo_dir, tmp_path, monkeypatch):
     torch.set_num_threads(1)
     weights_dir = tmp_path / "weights"
     out = trainer.train(
-        str(photo_dir), weights_dir / "upscalers" / "tinyb.npz", tiny_basis, factors=(2,), n_pairs=3, crop=32,
+        str(photo_dir), weights_dir / "upscalers" / "tinyb.npz", tiny_basis, factors=(2, 4), n_pairs=3, crop=32,
         bpps=(2.0,), steps=30, width=8, depth=1, batch=2, patch=16, lr=3e-3, log=lambda m: None,
     )  # fmt: skip
     monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
@@ -62,7 +62,8 @@ def trained(tiny_basis, photo_dir, tmp_path, monkeypatch):
 def test_it_applies_to_upscales_of_its_own_init(trained, tiny_basis, tmp_path):
     init = inits.load(tiny_basis)
     up = upscaler.load(trained)
-    assert up.init_id == init.id and up.radius == 3
+    assert up.init_id == init.id and set(up.nets) == {2, 4} and up.nets[2].radius == 3
+    assert up.net_for(2.2) is up.nets[2] and up.net_for(3.5) is up.nets[4] and up.net_for(8) is up.nets[4]
     assert upscaler.for_render(init.name, init.id, (32, 32), (64, 64)) is not None
     assert upscaler.for_render(init.name, init.id, (32, 32), (40, 40)) is None  # under MIN_FACTOR
     assert upscaler.for_render(init.name, "another-id", (32, 32), (64, 64)) is None  # trained on other renders

@@ -23,10 +23,13 @@ def test_wheel_ships_weights_and_finds_them(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert {f"inrzip/_weights/{n}" for n in shipped} <= set(names)
     assert "inrzip/_weights/manifest.json" in names
+    upscalers = sorted(p.name for p in (ROOT / "weights" / "upscalers").glob("*.npz"))
+    assert {f"inrzip/_weights/upscalers/{n}" for n in upscalers} <= set(names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
         "import inrzip.inits as w; d = w.weights_dirs(); assert 'site' in str(d[0]), d; "
+        "import inrzip.upscaler as u; assert u.path_for(w.DEFAULT_INIT) is not None; "
         "print(w.load().name, *sorted(w.load(n).name for n in w.available()))"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}

@@ -63,11 +63,11 @@ def train(
     train_dir: str,
     out: Path,
     init_name: str = inits.DEFAULT_INIT,
-    factors: tuple[int, ...] = (2, 3, 4),
-    n_pairs: int = 450,
-    crop: int = 192,
+    factors: tuple[int, ...] = (2, 4),
+    n_pairs: int = 300,
+    crop: int = 256,
     bpps: tuple[float, ...] = (0.5, 1.0, 2.0),
-    steps: int = 6000,
+    steps: int = 4000,
     width: int = 32,
     depth: int = 3,
     batch: int = 16,
@@ -77,14 +77,35 @@ def train(
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Make the pairs, fit the CNN (Adam, cosine-decayed lr, MSE away from the patch edges), write ``out``."""
+    """One network per factor: make its pairs, fit it (Adam, cosine-decayed lr, MSE away from the patch edges);
+    write them all to ``out``."""
     t0 = time.time()
     init = inits.load(init_name)
-    pairs = make_pairs(train_dir, init, factors, n_pairs, crop, bpps, seed)
-    log(f"{len(pairs)} training pairs ({time.time() - t0:.0f} s)")
+    nets = {}
+    for factor in factors:
+        pairs = make_pairs(train_dir, init, (factor,), n_pairs, crop, bpps, seed)
+        log(f"x{factor}: {len(pairs)} training pairs ({time.time() - t0:.0f} s)")
+        net = fit(pairs, width, depth, batch, patch, lr, steps, seed, lambda m, f=factor: log(f"x{f}: {m}"))
+        nets[factor] = model.Net(*export(net))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out, init.id, nets)
+    settings = dict(
+        init=init.name, factors=list(factors), n_pairs=n_pairs, crop=crop, bpps=list(bpps), steps=steps,
+        width=width, depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
+    )  # fmt: skip
+    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {"init_id": init.id})
+    log(f"wrote {out} ({time.time() - t0:.0f} s)")
+    return out
+
+
+def fit(pairs, width: int, depth: int, batch: int, patch: int, lr: float, steps: int, seed: int, log):
+    """The residual CNN fitted to (original, render) pairs: render + net(render) ~ original."""
+    t0 = time.time()
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float() / 255  # noqa: E731
     originals = torch.stack([to_t(o) for o, _ in pairs])
     renders = torch.stack([to_t(r) for _, r in pairs])
+    crop = originals.shape[2]
     torch.manual_seed(seed)
     net = network(width, depth)
     opt = torch.optim.Adam(net.parameters(), lr)
@@ -102,15 +123,5 @@ def train(
         opt.step()
         sched.step()
         if step % 500 == 0 or step == steps - 1:
-            log(f"step {step}: {-10 * np.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    weights, biases = export(net)
-    model.save(out, init.id, weights, biases)
-    settings = dict(
-        init=init.name, factors=list(factors), n_pairs=n_pairs, crop=crop, bpps=list(bpps), steps=steps,
-        width=width, depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
-    )  # fmt: skip
-    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {"init_id": init.id})
-    log(f"wrote {out} ({time.time() - t0:.0f} s)")
-    return out
+            log(f"step {step}: batch {-10 * np.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
+    return net
