@@ -530,10 +530,13 @@ def bench(
         _say(f"wrote {plot_out}")
 
 
-@main.command()
-@click.option(
+train_data_option = click.option(
     "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
 )
+
+
+@main.command()
+@train_data_option
 @click.option(
     "--val", "val_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Validation photos."
 )
@@ -614,9 +617,7 @@ def train(train_dir, val_dir, out, threads, device, **settings) -> None:
 
 
 @main.command("train-basis")
-@click.option(
-    "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
-)
+@train_data_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file, e.g. weights/NAME.npz.")
 @click.option("--width", default=192, show_default=True)
 @click.option("--depth", default=1, show_default=True, help="Hidden width->width sine layers of the body.")
@@ -662,9 +663,7 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
 
 
 @main.command("train-upscaler")
-@click.option(
-    "--data", "train_dir", required=True, type=click.Path(exists=True, file_okay=False), help="Training photos."
-)
+@train_data_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output, e.g. weights/upscalers/INIT.npz.")
 @click.option("--init", "init_name", default=None, help="The init whose renders it restores (default: the default).")
 @click.option(
