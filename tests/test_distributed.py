@@ -17,7 +17,7 @@ def train(photo_dir, out, nproc):
     launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
     cmd = (launch if nproc > 1 else [sys.executable]) + ["-m", "inrzip", "train", "--data", str(photo_dir)]
     r = subprocess.run(cmd + ["--val", str(photo_dir), "--out", str(out), *ARGS], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.returncode == 0, r.stderr[:3000] + "\n...\n" + r.stderr[-1000:]  # the failing rank's error comes first
     return inits.load(str(out.with_suffix(".npz"))), r.stdout
 
 
