@@ -329,6 +329,8 @@ class Runner:
         self, name: str, cfg: SirenConfig, seed: int, rounds: int, scores: str, learner: str = "maml"
     ) -> ladder_model.Ladder:
         """Train (or load the cached) ladder: rounds=0 is a dense meta-learned init."""
+        if "." in name:  # the ladder's files are named by with_suffix, which would cut the name at the dot
+            raise ValueError(f"init name {name!r}: no dots")
         path = self.inits / f"{name}-s{seed}"
         if not path.with_suffix(".npz").exists():
             t0 = time.monotonic()
