@@ -20,6 +20,7 @@ from .codecs import Codec, Evaluate
 from .errors import InrzipError
 from .format import container
 from .format.container import Extras, Header
+from .images import to_uint8
 
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 DECODE_CHUNK = 1024  # tiles per batch, further capped so a batch holds ~1M output points
@@ -130,7 +131,7 @@ def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK
     for start in range(0, job.header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, job.header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
-        pix = _to_uint8(_colours(job, evaluate, idx, coords))
+        pix = to_uint8(_colours(job, evaluate, idx, coords))
         out[flat[valid]] = pix[valid]
         if on_tiles is not None:
             on_tiles(int(idx[-1]) + 1, job.header.tiles)
@@ -145,10 +146,6 @@ def _colours(job: Job, evaluate: Evaluate, idx: np.ndarray, coords: np.ndarray) 
     """The networks of tiles ``idx`` at ``coords [B, M, 2]``: ``[B, M, C]`` floats (gray: one channel)."""
     pred = evaluate(job.values[idx], coords)
     return pred @ job.codec.gray_weights(job.init)[:, None] if job.gray else pred
-
-
-def _to_uint8(pred: np.ndarray) -> np.ndarray:
-    return np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def _render_blended(job: Job, evaluate: Evaluate, chunk: int, on_tiles) -> np.ndarray:
@@ -178,7 +175,7 @@ def _render_blended(job: Job, evaluate: Evaluate, chunk: int, on_tiles) -> np.nd
             if on_tiles is not None:
                 on_tiles(int(idx[-1]) + 1, h.tiles)
         done = int(py.start[row + 1]) if row + 1 < ny else job.render_h  # rows no later tile row touches
-        out[band_top:done] = _to_uint8(band[:, : done - band_top].transpose(1, 2, 0))
+        out[band_top:done] = to_uint8(band[:, : done - band_top].transpose(1, 2, 0))
         band, band_top = np.ascontiguousarray(band[:, done - band_top :]), done
     return out
 

@@ -12,6 +12,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InrzipError
 
+
+def to_uint8(pred: np.ndarray) -> np.ndarray:
+    """Colours in [0, 1] (clipped) to 8-bit, rounded to nearest: every render's last step."""
+    return np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
 
 

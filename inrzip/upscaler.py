@@ -14,10 +14,12 @@ output is at least ``MIN_FACTOR`` times the source in both directions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .images import to_uint8
 from .nets import numpy_cnn
 
 FORMAT = "inrzip-upscaler-1"
@@ -61,6 +63,12 @@ def path_for(init_name: str) -> Path | None:
 
 
 def load(path: str | Path) -> Upscaler:
+    """The upscaler in ``path``; read once per file version (a folder decode asks for it per file)."""
+    return _load(str(path), Path(path).stat().st_mtime)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> Upscaler:
     with np.load(path, allow_pickle=False) as z:
         if str(z["format"]) != FORMAT:
             raise ValueError(f"{path}: not an inrzip upscaler")
@@ -108,5 +116,5 @@ def apply(up: Net, render: np.ndarray) -> np.ndarray:
         if x.shape[2] == 1:
             fixed = fixed.mean(axis=2, keepdims=True)
         rows = fixed[top - lo : top - lo + min(STRIP, h - top)]
-        out[top : top + rows.shape[0]] = np.rint(np.clip(rows, 0.0, 1.0) * 255.0).astype(np.uint8)
+        out[top : top + rows.shape[0]] = to_uint8(rows)
     return out

@@ -393,10 +393,8 @@ class Runner:
 
     def run(self) -> None:
         b, base, want = self.b, self.b.cfg(), set(self.b.methods)
-        dense_count = base.n_weights
         for seed in b.seeds:
-            meta_sparse = self.ladder(f"meta-sparseinr{b.tag}", base, seed, b.rounds, "magnitude")
-            by_round = {lv.round: lv for lv in meta_sparse.levels}
+            by_round = {lv.round: lv for lv in self.meta_sparse(seed).levels}
             for r in b.rounds_tested:
                 lv = by_round[r]
                 self.test("meta-sparseinr", seed, r, base, lv.theta, lv.bias, lv.mask)
@@ -406,20 +404,25 @@ class Runner:
                     if lv.round in b.rounds_tested:
                         self.test("random-pruning", seed, lv.round, base, lv.theta, lv.bias, lv.mask)
             for r in b.rounds_tested:
-                self.dense_baselines(seed, r, base, by_round[0], by_round[r].n_weights / dense_count)
+                self.dense_baselines(seed, r, base, by_round[0], by_round[r].n_weights)
             if b.extras:
                 self.extras(seed, base)
 
-    def dense_baselines(self, seed: int, r: int, base: SirenConfig, dense, density: float) -> None:
-        """The methods that start from the dense MAML init or a dense narrow net, at round ``r``'s density."""
+    def meta_sparse(self, seed: int) -> ladder_model.Ladder:
+        """Meta-SparseINR's ladder (Algorithm 1: global magnitude pruning, or the budget's scope)."""
+        return self.ladder(f"meta-sparseinr{self.b.tag}", self.b.cfg(), seed, self.b.rounds, "magnitude")
+
+    def dense_baselines(self, seed: int, r: int, base: SirenConfig, dense, n_weights: int) -> None:
+        """The methods that start from the dense MAML init or a dense narrow net, at round ``r``'s ``n_weights``."""
         b, want = self.b, set(self.b.methods)
+        density = n_weights / base.n_weights
         if "maml+oneshot" in want:
             prune_at = {b.test_steps // 2: density}
             self.test("maml+oneshot", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=prune_at)
         if "maml+imp" in want:
             imp = {round(k * b.test_steps / (r + 1)): 0.8**k for k in range(1, r + 1)}  # r prunes, evenly spaced
             self.test("maml+imp", seed, r, base, dense.theta, dense.bias, dense.mask, prune_at=imp)
-        narrow = replace(base, width=narrow_width(base, round(density * base.n_weights)))
+        narrow = replace(base, width=narrow_width(base, n_weights))
         if "dense-narrow" in want:
             dn = self.ladder(f"dense-narrow-w{narrow.width}{b.dense_tag}", narrow, seed, 0, "magnitude").levels[-1]
             self.test("dense-narrow", seed, r, narrow, dn.theta, dn.bias, dn.mask)
@@ -620,7 +623,7 @@ def run_hypotheses(
         runner = Runner(budget, train_dir, tests, out / name, log, device, inits=out / "inits")
         runner.run()
         summary = summarize(runner.rows)
-        ladder = runner.ladder(f"meta-sparseinr{budget.tag}", budget.cfg(), budget.seeds[0], budget.rounds, "magnitude")
+        ladder = runner.meta_sparse(budget.seeds[0])
         row = {"what": what, "budget": asdict(budget), "layers": layer_stats(ladder, budget.cfg()), "gaps": {}}
         for test, by_lr in summary.items():
             for lr, by_method in by_lr.items():
