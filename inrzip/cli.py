@@ -297,7 +297,7 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
 @click.option(
     "--plain",
     is_flag=True,
-    help="Upscales: the tile networks' render alone, without the learned upscaler that restores it.",
+    help="The tile networks' render alone, without what restores it (the init's post-filter, the learned upscaler).",
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output (never the input itself).")
 def decode(inputs, output, size, ext, init, device, strip, plain, force) -> None:
@@ -327,7 +327,7 @@ def decode(inputs, output, size, ext, init, device, strip, plain, force) -> None
                 files.check_writable(Path(dst), force)
             tiles = _bar(f"decode {Path(src).name}", "tiles") if len(jobs) == 1 else None
             dev = "cuda" if device == "cuda" else "cpu"
-            decoded = decoder.decode_picture(data, size, dev, init, on_tiles=tiles, upscaler=not plain)
+            decoded = decoder.decode_picture(data, size, dev, init, on_tiles=tiles, restore=not plain)
             fmt = "PNG" if dst == "-" else OUTPUT_FORMATS[Path(dst).suffix.lower()]
             if fmt == "JPEG":
                 click.echo(
@@ -698,6 +698,52 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
             Path(out),
             init_name or inits.DEFAULT_INIT,
             factors=tuple(factors) or (2, 4),
+            n_pairs=n_pairs,
+            steps=steps,
+            width=width,
+            depth=depth,
+            seed=seed,
+            command="inrzip " + " ".join(sys.argv[1:]),
+            log=lambda m: click.echo(m, err=True),
+        )
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    click.echo(f"wrote {out}")
+
+
+@main.command("train-postfilter")
+@train_data_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The new init, e.g. weights/NAME.npz.")
+@click.option("--init", "init_name", default="siren-t16-basis-sr", show_default=True, help="The init it filters.")
+@click.option("--steps", default=6000, show_default=True, help="Adam steps.")
+@click.option(
+    "--pairs", "n_pairs", default=600, show_default=True, help="Training crops, each coded at a random level."
+)
+@click.option("--width", default=32, show_default=True)
+@click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--threads", default=0, help="torch threads (0: torch's default).")
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
+def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads, force) -> None:
+    """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
+    (the source init's files keep their decodes)."""
+    import sys
+
+    if not str(out).endswith(".npz"):
+        raise InrzipError("--out must end in .npz")
+    if Path(out).exists() and not force:
+        raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    import torch
+
+    from .train import postfilter
+
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        postfilter.train(
+            train_dir,
+            Path(out),
+            init_name,
             n_pairs=n_pairs,
             steps=steps,
             width=width,

@@ -209,6 +209,23 @@ def _resize(a: np.ndarray, width: int, height: int) -> np.ndarray:
     return out.reshape(height, width, a.shape[2])
 
 
+def colour(
+    job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK, on_tiles=None, restore: bool = True
+) -> np.ndarray:
+    """The colour planes at the output size: the networks' render, restored by what the init learned (its
+    post-filter at the source size, the learned upscaler above it), resized for downscales (where a restoration
+    would cost a source-size filter for detail the resize averages away). ``restore=False``: the networks'
+    render alone."""
+    rgb = render(job, evaluate, chunk, on_tiles)
+    if restore and (job.out_w, job.out_h) == (job.header.width, job.header.height):
+        rgb = job.codec.restore(job.init, job.level, rgb)
+    rgb = finish(job, rgb)
+    restorer = restore and learned.for_render(
+        job.init.name, job.init.id, (job.header.width, job.header.height), (job.out_w, job.out_h)
+    )
+    return learned.apply(restorer, rgb) if restorer else rgb
+
+
 def decode(
     data: bytes | str | Path | Any,
     size=None,
@@ -216,16 +233,16 @@ def decode(
     init: Any = None,
     chunk: int = DECODE_CHUNK,
     on_tiles=None,
-    upscaler: bool = True,
+    restore: bool = True,
 ) -> np.ndarray:
     """Render a .inrz file (bytes, a path, or an ``Encoded``) at its own size or any ``size`` (N, "N", "WxH",
     (W, H)): an array in the file's mode (see :class:`Decoded`).
 
     ``device="cpu"`` renders with numpy and never imports torch; "cuda" (or "auto" with a GPU)
     renders with torch on the GPU. ``init``: the file's init object or path, when it is not installed.
-    ``upscaler=False``: upscales are the tile networks' render alone, without the learned upscaler.
+    ``restore=False``: the tile networks' render alone, without the init's post-filter or the learned upscaler.
     """
-    return decode_picture(data, size, device, init, chunk, on_tiles, upscaler).pixels
+    return decode_picture(data, size, device, init, chunk, on_tiles, restore).pixels
 
 
 def decode_picture(
@@ -235,18 +252,13 @@ def decode_picture(
     init: Any = None,
     chunk: int = DECODE_CHUNK,
     on_tiles=None,
-    upscaler: bool = True,
+    restore: bool = True,
 ) -> Decoded:
     """As :func:`decode`, with the mode and the metadata the file carries."""
     job = prepare(_file_bytes(data), size, init)
-    colour = finish(job, render(job, evaluator(job, device), chunk, on_tiles))
-    restorer = upscaler and learned.for_render(
-        job.init.name, job.init.id, (job.header.width, job.header.height), (job.out_w, job.out_h)
-    )
-    if restorer:
-        colour = learned.apply(restorer, colour)
+    planes = colour(job, evaluator(job, device), chunk, on_tiles, restore)
     alpha = _alpha(job, device, init)
-    planes = colour if alpha is None else np.concatenate([colour, alpha[..., None]], axis=2)
+    planes = planes if alpha is None else np.concatenate([planes, alpha[..., None]], axis=2)
     pixels = planes[..., 0] if planes.shape[2] == 1 else planes
     metadata = {k: v for k, v in job.extras.sections.items() if k in container.METADATA}
     return Decoded(np.ascontiguousarray(pixels), job.extras.mode, metadata)

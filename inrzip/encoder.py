@@ -108,7 +108,7 @@ def encode_batch(
         extras = Extras(picture.mode, metadata | alpha)
         data = c.pack(loaded, values, w, h, q, value_codec, bits, bpp, picture.gray, extras)
         job = decoder.prepare(data, init=loaded)  # the colour planes only: the alpha file checked itself
-        colour = decoder.render(job)
+        colour = decoder.colour(job)
         reference = picture.pixels[..., :1] if picture.gray else picture.pixels
         sizes = section_sizes(data)
         results.append(

@@ -19,24 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import to_uint8
 from .nets import numpy_cnn
+from .nets.numpy_cnn import Net
 
 FORMAT = "inrzip-upscaler-1"
 MIN_FACTOR = 1.5
-STRIP = 64  # output rows per strip
-
-
-@dataclass(frozen=True)
-class Net:
-    """One CNN: ``[3, 3, Cin, Cout]`` weights and biases per layer."""
-
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
-
-    @property
-    def radius(self) -> int:
-        return numpy_cnn.receptive_radius(len(self.weights))
 
 
 @dataclass(frozen=True)
@@ -105,16 +92,4 @@ def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[in
 
 def apply(up: Net, render: np.ndarray) -> np.ndarray:
     """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, strip by strip."""
-    h = render.shape[0]
-    r = up.radius
-    out = np.empty_like(render)
-    for top in range(0, h, STRIP):
-        lo, hi = max(0, top - r), min(h, top + STRIP + r)
-        x = render[lo:hi].astype(np.float32) / 255.0
-        rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
-        fixed = rgb + numpy_cnn.forward(up.weights, up.biases, rgb)
-        if x.shape[2] == 1:
-            fixed = fixed.mean(axis=2, keepdims=True)
-        rows = fixed[top - lo : top - lo + min(STRIP, h - top)]
-        out[top : top + rows.shape[0]] = to_uint8(rows)
-    return out
+    return numpy_cnn.restore(up, render)

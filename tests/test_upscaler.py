@@ -40,7 +40,7 @@ def test_strips_give_the_whole_image_result(monkeypatch):
     img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
     whole = img.astype(np.float32) / 255
     expected = np.rint(np.clip(whole + numpy_cnn.forward(weights, biases, whole), 0, 1) * 255).astype(np.uint8)
-    monkeypatch.setattr(upscaler, "STRIP", 7)  # 8 strips, each with its halo
+    monkeypatch.setattr(numpy_cnn, "STRIP_PIXELS", 7 * 23)  # 8 strips, each with its halo
     np.testing.assert_array_equal(upscaler.apply(up, img), expected)
     gray = upscaler.apply(up, img[..., :1])
     assert gray.shape == (50, 23, 1)
@@ -69,11 +69,11 @@ def test_it_applies_to_upscales_of_its_own_init(trained, tiny_basis, tmp_path):
     assert upscaler.for_render(init.name, "another-id", (32, 32), (64, 64)) is None  # trained on other renders
     assert upscaler.for_render("no-such-init", init.id, (32, 32), (64, 64)) is None
     enc = encoder.encode(smooth_photo(32, 48, 1), quality=12, init=tiny_basis)
-    plain = decoder.decode(enc.data, size="96x64", upscaler=False)
+    plain = decoder.decode(enc.data, size="96x64", restore=False)
     restored = decoder.decode(enc.data, size="96x64")
     assert restored.shape == plain.shape and not np.array_equal(restored, plain)
     assert psnr_uint8(restored, plain) > 20  # a correction, not another picture
-    np.testing.assert_array_equal(decoder.decode(enc.data), decoder.decode(enc.data, upscaler=False))  # 1x: untouched
+    np.testing.assert_array_equal(decoder.decode(enc.data), decoder.decode(enc.data, restore=False))  # 1x: untouched
     src = tmp_path / "a.inrz"
     src.write_bytes(enc.data)
     for flag, expected in (([], restored), (["--plain"], plain)):

@@ -91,6 +91,9 @@ class Codec(Protocol):
     def evaluator(self, init: Any, level: Any, device: Any = None) -> Evaluate:
         """The tiles' networks at ``level``: numpy (``device`` None), or torch on that torch device."""
 
+    def restore(self, init: Any, level: Any, pixels: np.ndarray) -> np.ndarray:
+        """The source-size render ``[H, W, C]`` uint8 after the init's post-filter (unchanged where it has none)."""
+
     def gray_weights(self, init: Any) -> np.ndarray:
         """``[3]``: a gray file's gray value from its RGB render (``rgb @ weights``)."""
 

@@ -1,24 +1,50 @@
 """A small convolutional network (3x3 convolutions, ReLU between) evaluated with numpy: the torch-free twin of
-:mod:`inrzip.train.upscaler`'s model, so a decode never imports torch."""
+:func:`inrzip.train.upscaler.network`, so a decode never imports torch. Used by the learned upscaler and the
+post-filter, both of which add its output to the render they restore."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
+
+from ..images import to_uint8
+
+STRIP_PIXELS = 1 << 17  # output pixels per strip (~170 rows of a Kodak photo): a strip's activations, not the
+# image's, are in memory (~100 MB at width 32), and the halo's rows are a small share of the work
+
+
+@dataclass(frozen=True)
+class Net:
+    """One CNN: ``[3, 3, Cin, Cout]`` weights and biases per layer."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    @property
+    def radius(self) -> int:
+        return receptive_radius(len(self.weights))
+
+    @property
+    def inputs(self) -> int:
+        return self.weights[0].shape[2]
 
 
 def conv3x3(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``x [H, W, Cin]`` (zero padded by one) convolved with ``w [3, 3, Cin, Cout]`` plus ``b``: ``[H, W, Cout]``.
 
-    Nine shifted matrix products instead of an im2col copy nine times the input: the memory of a
-    strip stays a few activations.
+    The three horizontal taps side by side (``[H + 2, W, 3 Cin]``, a third of a full im2col copy), then one
+    matrix product per kernel row over a contiguous block of rows: 1.5x faster than im2col and 2.3x faster
+    than nine shifted products on this CPU (a 72 x 768 strip of the post-filter: 102 / 156 / 233 ms).
     """
     h, wd, cin = x.shape
     xp = np.zeros((h + 2, wd + 2, cin), np.float32)
     xp[1:-1, 1:-1] = x
+    taps = np.concatenate([xp[:, 0:wd], xp[:, 1 : wd + 1], xp[:, 2 : wd + 2]], axis=2).reshape((h + 2) * wd, -1)
     out = np.broadcast_to(b.astype(np.float32), (h * wd, b.size)).copy()
     for dy in range(3):
-        for dx in range(3):
-            out += xp[dy : dy + h, dx : dx + wd].reshape(-1, cin) @ w[dy, dx]
+        out += taps[dy * wd : (dy + h) * wd] @ w[dy].reshape(3 * cin, -1)
     return out.reshape(h, wd, -1)
 
 
@@ -34,3 +60,24 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray) 
 def receptive_radius(n_layers: int) -> int:
     """Pixels each output depends on, each side: one per 3x3 layer."""
     return n_layers
+
+
+def restore(net: Net, render: np.ndarray, extra: Callable[[int, int, int], np.ndarray] | None = None) -> np.ndarray:
+    """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, strip by strip (with a halo of the
+    receptive radius, so strips join exactly). ``extra(top, bottom, width)``: more input channels for rows
+    ``top:bottom`` beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean."""
+    h, w = render.shape[:2]
+    r = net.radius
+    strip = max(1, STRIP_PIXELS // w)
+    out = np.empty_like(render)
+    for top in range(0, h, strip):
+        lo, hi = max(0, top - r), min(h, top + strip + r)
+        x = render[lo:hi].astype(np.float32) / 255.0
+        rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+        given = rgb if extra is None else np.concatenate([rgb, extra(lo, hi, w)], axis=2)
+        fixed = rgb + forward(net.weights, net.biases, given)
+        if x.shape[2] == 1:
+            fixed = fixed.mean(axis=2, keepdims=True)
+        rows = fixed[top - lo : top - lo + min(strip, h - top)]
+        out[top : top + rows.shape[0]] = to_uint8(rows)
+    return out

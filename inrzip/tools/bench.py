@@ -451,7 +451,7 @@ def run_upscale(
             one = decode(enc.data, init=loaded)
             outputs = {
                 "inrzip render": decode(enc.data, size=(w, h), init=loaded),
-                "inrzip render, no upscaler": decode(enc.data, size=(w, h), init=loaded, upscaler=False),
+                "inrzip render, no upscaler": decode(enc.data, size=(w, h), init=loaded, restore=False),
                 "inrzip 1x + Lanczos": _resize(one, w, h, Image.Resampling.LANCZOS),
                 "inrzip 1x + bicubic": _resize(one, w, h, Image.Resampling.BICUBIC),
             }

@@ -129,6 +129,8 @@ def default_codec(rgb: np.ndarray, dev: torch.device, steps: int) -> list[dict]:
     job = decoder.prepare(enc.data)
     seconds, _ = timed(lambda: decoder.render(job), dev)
     rows.append({"variant": "render (numpy)", "seconds": seconds})
+    seconds, _ = timed(lambda: decoder.decode(enc.data), dev)
+    rows.append({"variant": "decode() in-process (parse, render, the init's post-filter)", "seconds": seconds})
     rows.append({"variant": "inrzip decode command (process start included)", "seconds": decode_command(enc.data, dev)})
     return rows
 
@@ -158,7 +160,9 @@ def _child_large(size: str, steps: int, device: str, image: str | None) -> None:
         "rss_gb_before_encode": base,
     }
     seconds, _ = timed(lambda: decoder.decode(enc.data, size="4096", device=device), dev)
-    out |= {"decode_4096_seconds": seconds, "peak_rss_gb_after_decode": peak_rss_gb()}
+    out |= {"decode_4096_seconds": seconds, "peak_rss_gb_after_decode_4096": peak_rss_gb()}
+    seconds, _ = timed(lambda: decoder.decode(enc.data, device=device), dev)  # the source size: post-filtered
+    out |= {"decode_full_size_seconds": seconds, "peak_rss_gb_after_decode": peak_rss_gb()}
     if dev.type == "cuda":
         out["cuda_peak_gb"] = torch.cuda.max_memory_allocated() / 1e9
     print(json.dumps(out))

@@ -36,13 +36,14 @@ def make_pairs(
         f = factors[len(pairs) % len(factors)]
         small = np.asarray(Image.fromarray(orig).resize((crop // f, crop // f), Image.Resampling.LANCZOS))
         enc = encode(small, bpp=float(rng.choice(bpps)), init=init)
-        pairs.append((orig, decode(enc.data, size=(crop, crop), init=init, upscaler=False)))
+        pairs.append((orig, decode(enc.data, size=(crop, crop), init=init, restore=False)))
     return pairs
 
 
-def network(width: int, depth: int) -> torch.nn.Sequential:
-    """3 -> width -> depth x (width -> width) -> 3, 3x3 convolutions, ReLU between; the last layer starts near 0."""
-    layers: list[torch.nn.Module] = [torch.nn.Conv2d(3, width, 3, padding=1), torch.nn.ReLU()]
+def network(width: int, depth: int, inputs: int = 3) -> torch.nn.Sequential:
+    """inputs -> width -> depth x (width -> width) -> 3, 3x3 convolutions, ReLU between; the last layer starts
+    near 0."""
+    layers: list[torch.nn.Module] = [torch.nn.Conv2d(inputs, width, 3, padding=1), torch.nn.ReLU()]
     for _ in range(depth):
         layers += [torch.nn.Conv2d(width, width, 3, padding=1), torch.nn.ReLU()]
     layers.append(torch.nn.Conv2d(width, 3, 3, padding=1))
@@ -100,24 +101,42 @@ def train(
 
 
 def fit(pairs, width: int, depth: int, batch: int, patch: int, lr: float, steps: int, seed: int, log):
-    """The residual CNN fitted to (original, render) pairs: render + net(render) ~ original."""
-    t0 = time.time()
+    """The residual CNN fitted to (original, render) uint8 pairs: render + net(render) ~ original."""
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float() / 255  # noqa: E731
     originals = torch.stack([to_t(o) for o, _ in pairs])
     renders = torch.stack([to_t(r) for _, r in pairs])
+    return fit_residual(originals, renders, width, depth, batch, patch, lr, steps, seed, log)
+
+
+def fit_residual(
+    originals: torch.Tensor,
+    inputs: torch.Tensor,
+    width: int,
+    depth: int,
+    batch: int,
+    patch: int,
+    lr: float,
+    steps: int,
+    seed: int,
+    log: Callable[[str], None],
+) -> torch.nn.Sequential:
+    """A CNN such that ``inputs[:, :3] + net(inputs) ~ originals`` (``[N, C, H, W]`` floats in [0, 1]; the first
+    three input channels are the render, any others tell the network more): Adam, cosine-decayed lr, MSE on
+    random patches away from their zero-padded edges."""
+    t0 = time.time()
     crop = originals.shape[2]
     torch.manual_seed(seed)
-    net = network(width, depth)
+    net = network(width, depth, inputs.shape[1])
     opt = torch.optim.Adam(net.parameters(), lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     rng = np.random.default_rng(seed + 1)
     edge = depth + 2  # outputs that saw the patch's zero padding are left out of the loss
     for step in range(steps):
-        pick = torch.from_numpy(rng.integers(len(pairs), size=batch))
+        pick = torch.from_numpy(rng.integers(len(originals), size=batch))
         y0, x0 = rng.integers(crop - patch + 1, size=2)
-        x = renders[pick, :, y0 : y0 + patch, x0 : x0 + patch]
+        x = inputs[pick, :, y0 : y0 + patch, x0 : x0 + patch]
         target = originals[pick, :, y0 : y0 + patch, x0 : x0 + patch]
-        loss = (x + net(x) - target)[:, :, edge:-edge, edge:-edge].square().mean()
+        loss = (x[:, :3] + net(x) - target)[:, :, edge:-edge, edge:-edge].square().mean()
         opt.zero_grad()
         loss.backward()
         opt.step()

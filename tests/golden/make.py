@@ -56,6 +56,16 @@ CASES = [
     ("sr-bpp0.5-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-sr", "--bpp", "0.5"], "96x72", "rgb", "0.2.0"),
     ("sr-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-sr", "-q", "9"], None, "rgba-soft", "0.2.0"),
     ("sr-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-sr", "-q", "6"], None, "gray", "0.2.0"),
+    # the post-filter (0.3.0): decodes at the source size, below it, above it, gray, alpha, tiny and cut tiles
+    ("pf-q4", 48, 64, 1, ["--init", "siren-t16-basis-pf", "-q", "4"], None, "rgb", "0.3.0"),
+    ("pf-q15", 48, 64, 1, ["--init", "siren-t16-basis-pf", "-q", "15"], None, "rgb", "0.3.0"),
+    ("pf-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-pf", "--bpp", "0.5"], None, "rgb", "0.3.0"),
+    ("pf-1x1", 1, 1, 4, ["--init", "siren-t16-basis-pf", "-q", "8"], None, "rgb", "0.3.0"),
+    ("pf-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-pf", "-q", "12"], None, "rgb", "0.3.0"),
+    ("pf-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-pf", "-q", "8"], "32", "rgb", "0.3.0"),
+    ("pf-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-pf", "-q", "8"], "96x72", "rgb", "0.3.0"),
+    ("pf-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-pf", "-q", "6"], None, "gray", "0.3.0"),
+    ("pf-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-pf", "-q", "9"], None, "rgba-soft", "0.3.0"),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ... import postfilter
 from ...errors import InrzipError
 from ...format import container
 from ...format.container import Extras, Header
@@ -90,6 +91,11 @@ class BasisCodec:
             return torch_evaluator(init, level.step_index, device, level.gray)
         s, gray = level
         return lambda values, coords: basis.evaluate(init, basis.expand(init, s, values, gray), coords)
+
+    def restore(self, init: BasisLadder, level: Level, pixels: np.ndarray) -> np.ndarray:
+        if init.post_filter is None:
+            return pixels
+        return postfilter.apply(init.post_filter, pixels, level.step_index, init.cfg.tile)
 
     def gray_weights(self, init: BasisLadder) -> np.ndarray:
         return basis.gray_weights(init)

@@ -28,9 +28,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from ... import postfilter
 from ...files import save_atomic
 from ...nets import numpy_siren
 from ...nets.arch import SirenConfig
+from ...nets.numpy_cnn import Net
 
 FORMAT = "inrzip-basis-1"
 PER_OCTAVE = 16  # step indices per octave: --bpp lands within ~2 % by choosing one
@@ -64,6 +66,7 @@ class BasisLadder:
     group_first: int  # the step octave (s // PER_OCTAVE) of the first table group
     deadzone: float  # the encoder's rounding threshold the tables were made with
     qualities: tuple[int, ...]  # step index of each user quality level, 1 = smallest file
+    post_filter: Net | None = None  # the source-size render's post-filter (inrzip.postfilter), where it has one
 
     @property
     def k(self) -> int:
@@ -242,6 +245,7 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         group_first=int(z["group_first"]),
         deadzone=float(z["deadzone"]),
         qualities=tuple(int(s) for s in meta["qualities"]),
+        post_filter=postfilter.from_arrays(z),
     )
     k = ladder.basis.shape[2]
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):

@@ -1,0 +1,106 @@
+"""Training the post-filter (:mod:`inrzip.postfilter`): source-size decodes of training crops coded at every
+level of an init, the crops themselves, and a residual CNN fitted to them; written out as a new init (the
+source init's arrays plus the filter's), so the files of the source init keep their decodes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import inits, postfilter, upscaler
+from ..decoder import decode
+from ..encoder import encode
+from ..files import save_atomic
+from ..images import list_images, load_image
+from ..nets.numpy_cnn import Net
+from . import manifest
+from .upscaler import export, fit_residual
+
+
+def make_pairs(train_dir: str, init, count: int, crop: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """``count`` (crop, its plain source-size decode, step index) triples, each crop coded at a random level."""
+    rng = np.random.default_rng(seed)
+    photos = list_images(train_dir)
+    out = []
+    while len(out) < count:
+        photo, _ = load_image(photos[rng.integers(len(photos))])
+        if min(photo.shape[:2]) < crop:
+            continue
+        y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
+        orig = np.ascontiguousarray(photo[y : y + crop, x : x + crop])
+        enc = encode(orig, quality=int(rng.integers(1, len(init.qualities) + 1)), init=init)
+        out.append((orig, decode(enc.data, init=init, restore=False), enc.header.quality))
+    return out
+
+
+def tensors(triples, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(originals ``[N, 3, H, W]``, inputs ``[N, 3 + EXTRA, H, W]``) in [0, 1], the inputs as the decoder builds
+    them (:func:`inrzip.postfilter.extra_channels`)."""
+    originals, inputs = [], []
+    for orig, render, s in triples:
+        h, w = render.shape[:2]
+        extra = postfilter.extra_channels(s, tile, 0, h, w)
+        inputs.append(np.concatenate([render.astype(np.float32) / 255, extra], axis=2))
+        originals.append(orig.astype(np.float32) / 255)
+    as_t = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
+    return as_t(originals), as_t(inputs)
+
+
+def train(
+    train_dir: str,
+    out: Path,
+    init_name: str = "siren-t16-basis-sr",
+    n_pairs: int = 600,
+    crop: int = 256,
+    steps: int = 6000,
+    width: int = 32,
+    depth: int = 3,
+    batch: int = 16,
+    patch: int = 48,
+    lr: float = 1e-3,
+    seed: int = 0,
+    command: str = "",
+    log: Callable[[str], None] = print,
+) -> Path:
+    """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it."""
+    t0 = time.time()
+    init = inits.load(init_name)
+    if init.format != "inrzip-basis-1":
+        raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
+    triples = make_pairs(train_dir, init, n_pairs, crop, seed)
+    log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
+    originals, inputs = tensors(triples, init.cfg.tile)
+    net = fit_residual(originals, inputs, width, depth, batch, patch, lr, steps, seed, log)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with np.load(inits.resolve(init_name), allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if not k.startswith(postfilter.PREFIX)}
+    arrays |= postfilter.to_arrays(Net(*export(net)))
+    save_atomic(out, lambda f: np.savez_compressed(f, **arrays))
+    settings = dict(
+        source_init=init.name, source_init_id=init.id, n_pairs=n_pairs, crop=crop, steps=steps, width=width,
+        depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
+    )  # fmt: skip
+    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {})
+    log(f"wrote {out} ({time.time() - t0:.0f} s)")
+    _share_upscaler(init, out, command, train_dir, log)
+    return out
+
+
+def _share_upscaler(source, out: Path, command: str, train_dir: str, log: Callable[[str], None]) -> None:
+    """The new init renders exactly as its source (same body, basis and values): the source's learned upscaler
+    restores its upscales too, so it is written beside the new init under the new init's name and id."""
+    path = upscaler.path_for(source.name)
+    if path is None or upscaler.load(path).init_id != source.id:
+        return
+    dest = out.parent / "upscalers" / f"{out.stem}.npz"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    upscaler.save(dest, inits.file_id(out), upscaler.load(path).nets)
+    manifest.record(
+        dest, command, train_dir, None, {"copied_from": str(path.name)}, 0.0, {"init_id": inits.file_id(out)}
+    )
+    log(f"wrote {dest} (the upscaler of {source.name})")

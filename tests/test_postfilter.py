@@ -1,0 +1,138 @@
+"""The post-filter: its input channels, its numpy twin, where it applies, the init that carries it, training."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import smooth_photo
+from inrzip import decoder, encoder, inits, postfilter, upscaler
+from inrzip.cli import main
+from inrzip.metrics import psnr_uint8
+from inrzip.nets import numpy_cnn
+from inrzip.train import postfilter as trainer
+from inrzip.train import upscaler as cnn_trainer
+
+
+def random_filter(width=8, depth=1, seed=0) -> numpy_cnn.Net:
+    torch.manual_seed(seed)
+    net = cnn_trainer.network(width, depth, 3 + postfilter.EXTRA)
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.normal_(0, 0.3)
+    return numpy_cnn.Net(*cnn_trainer.export(net))
+
+
+def test_extra_channels_tell_the_step_and_the_tile_phase():
+    x = postfilter.extra_channels(40, 16, 3, 40, 50)
+    assert x.shape == (37, 50, postfilter.EXTRA) and x.dtype == np.float32
+    assert np.all(x[..., 0] == (40 - postfilter.STEP_CENTRE) / postfilter.STEP_SCALE)
+    np.testing.assert_allclose(x[:, 0, 1:3], x[:, 16, 1:3], atol=1e-5)  # x phase repeats every tile
+    np.testing.assert_allclose(x[0, :, 3:], x[16, :, 3:], atol=1e-5)  # y phase: row 3 and row 19
+    assert not np.allclose(x[:, 0, 1:3], x[:, 8, 1:3])  # across a tile the phase differs
+    assert not np.allclose(postfilter.extra_channels(40, 8, 0, 4, 4), postfilter.extra_channels(40, 16, 0, 4, 4))
+    # the rows of a strip are those of the whole image
+    np.testing.assert_array_equal(
+        postfilter.extra_channels(52, 16, 0, 40, 50)[3:], postfilter.extra_channels(52, 16, 3, 40, 50)
+    )
+
+
+def test_strips_give_the_whole_image_result(monkeypatch):
+    net = random_filter()
+    img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
+    whole = img.astype(np.float32) / 255
+    given = np.concatenate([whole, postfilter.extra_channels(44, 8, 0, 50, 23)], axis=2)
+    expected = np.rint(np.clip(whole + numpy_cnn.forward(net.weights, net.biases, given), 0, 1) * 255)
+    monkeypatch.setattr(numpy_cnn, "STRIP_PIXELS", 7 * 23)  # 8 strips, each with its halo
+    np.testing.assert_array_equal(postfilter.apply(net, img, 44, 8), expected.astype(np.uint8))
+    other_step = postfilter.apply(net, img, 60, 8)
+    assert not np.array_equal(other_step, expected)  # the step index reaches the network
+    assert postfilter.apply(net, img[..., :1], 44, 8).shape == (50, 23, 1)
+
+
+def test_arrays_round_trip_and_bad_shapes_are_refused():
+    net = random_filter()
+    back = postfilter.from_arrays(postfilter.to_arrays(net))
+    assert all(np.array_equal(a, b) for a, b in zip(back.weights, net.weights, strict=True))
+    assert postfilter.from_arrays({"format": np.array("x")}) is None
+    arrays = postfilter.to_arrays(net)
+    arrays["post_filter_w1"] = arrays["post_filter_w1"][:, :, :5]
+    with pytest.raises(ValueError, match="chain"):
+        postfilter.from_arrays(arrays)
+
+
+@pytest.fixture()
+def filtered_init(tiny_basis, photo_dir, tmp_path, monkeypatch):
+    """The tiny shared-body init with a tiny post-filter: a second init installed beside the first."""
+    torch.set_num_threads(1)
+    weights_dir = tmp_path / "weights"
+    source = inits.load(tiny_basis)
+    ups = weights_dir / "upscalers"
+    ups.mkdir(parents=True)
+    up_net = numpy_cnn.Net(*cnn_trainer.export(cnn_trainer.network(8, 1)))
+    upscaler.save(ups / f"{source.name}.npz", source.id, {2: up_net})  # the source init's upscaler
+    monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
+    out = trainer.train(
+        str(photo_dir), weights_dir / "tinyb-pf.npz", tiny_basis, n_pairs=4, crop=32, steps=40, width=8, depth=1,
+        batch=2, patch=16, lr=3e-3, log=lambda m: None,
+    )  # fmt: skip
+    monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
+    return out
+
+
+def test_an_init_with_a_filter_restores_its_files_and_only_its_files(filtered_init, tiny_basis, tmp_path):
+    source, filtered = inits.load(tiny_basis), inits.load(str(filtered_init))
+    assert source.post_filter is None and filtered.post_filter.inputs == 3 + postfilter.EXTRA
+    assert filtered.id != source.id and np.array_equal(filtered.body_w, source.body_w)
+    photo = smooth_photo(40, 48, 3)
+    old = encoder.encode(photo, quality=6, init=tiny_basis)
+    new = encoder.encode(photo, quality=6, init=filtered)
+    plain = decoder.decode(new.data, restore=False)
+    restored = decoder.decode(new.data)
+    # same fit, same bytes but the init id; the filter changes the decode, and the encoder reports what it decodes
+    assert len(new.data) == len(old.data) and np.array_equal(plain, decoder.decode(old.data))
+    assert not np.array_equal(restored, plain) and psnr_uint8(restored, plain) > 20
+    assert new.psnr == pytest.approx(psnr_uint8(photo, restored))
+    np.testing.assert_array_equal(decoder.decode(old.data), decoder.decode(old.data, restore=False))
+    # a downscale resizes the networks' render; an upscale is the source init's, upscaler included
+    half = decoder.decode(new.data, size="24x20")
+    np.testing.assert_array_equal(half, decoder._resize(plain, 24, 20))
+    assert upscaler.for_render(filtered.name, filtered.id, (48, 40), (96, 80)) is not None
+    big = decoder.decode(new.data, size="96x80")
+    np.testing.assert_array_equal(big, decoder.decode(old.data, size="96x80"))
+    assert not np.array_equal(big, decoder.decode(new.data, size="96x80", restore=False))
+    src = tmp_path / "a.inrz"
+    src.write_bytes(new.data)
+    for flag, expected in (([], restored), (["--plain"], plain)):
+        dst = tmp_path / f"out{len(flag)}.png"
+        r = CliRunner().invoke(main, ["decode", str(src), "-o", str(dst), *flag])
+        assert r.exit_code == 0, r.output
+        np.testing.assert_array_equal(np.asarray(Image.open(dst)), expected)
+
+
+def test_training_inputs_are_the_decoders(tiny_basis, photo_dir):
+    """The network learns on the channels the decoder gives it: the numpy filter of a decode equals the torch
+    network's output on the training tensors."""
+    torch.set_num_threads(1)
+    init = inits.load(tiny_basis)
+    triples = trainer.make_pairs(str(photo_dir), init, 2, 32, seed=0)
+    assert all(o.shape == r.shape == (32, 32, 3) and s in init.qualities for o, r, s in triples)
+    originals, inputs = trainer.tensors(triples, init.cfg.tile)
+    assert inputs.shape == (2, 3 + postfilter.EXTRA, 32, 32)
+    torch.manual_seed(0)
+    net = cnn_trainer.network(8, 1, inputs.shape[1])
+    with torch.no_grad():
+        ref = (inputs[:1, :3] + net(inputs[:1]))[0].permute(1, 2, 0).numpy()
+    out = postfilter.apply(numpy_cnn.Net(*cnn_trainer.export(net)), triples[0][1], triples[0][2], init.cfg.tile)
+    assert np.abs(out.astype(np.float64) - np.clip(ref, 0, 1) * 255).max() <= 0.51
+
+
+def test_cli_refuses_before_training(tmp_path, photo_dir):
+    existing = tmp_path / "x.npz"
+    existing.write_bytes(b"keep")
+    for out, msg in ((tmp_path / "x.txt", "must end in .npz"), (existing, "exists")):
+        r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out)])
+        assert r.exit_code != 0 and msg in r.output
+    assert existing.read_bytes() == b"keep"
