@@ -6,12 +6,12 @@ import pytest
 from PIL import Image
 
 from conftest import smooth_photo
-from inrzip.tools import bench
+from inrzip.tools import anchors, bench
 
 
 def test_jpeg_at_size_is_nearest():
     rgb = smooth_photo(64, 64, 0)
-    q, data = bench.jpeg_at_size(rgb, 1500)
+    q, data = bench.at_size(rgb, 1500, anchors.get("jpeg"))
     sizes = {}
     for qq in range(1, 96):
         buf = io.BytesIO()
@@ -60,7 +60,7 @@ def test_bench_run_json_plot(tiny_init, photo_dir, tmp_path):
     assert m[0]["bpp"] < m[1]["bpp"]
     assert all(np.isfinite(r["jpeg_psnr"]) and r["webp_bpp"] > 0 for r in report["rows"])
     jpeg = report["anchor_curves"]["jpeg"]
-    assert [p["setting"] for p in jpeg] == list(bench.ANCHOR_QUALITIES["jpeg"])
+    assert [p["setting"] for p in jpeg] == list(anchors.get("jpeg").sweep)
     assert jpeg[0]["bpp"] < jpeg[-1]["bpp"] and jpeg[0]["psnr"] < jpeg[-1]["psnr"]
     assert set(report["summary"]) == {"inrzip-fp16", "inrzip-q16", "JPEG", "WEBP"}
     (t,) = report["targets"]
@@ -76,3 +76,49 @@ def test_bench_run_json_plot(tiny_init, photo_dir, tmp_path):
     assert "webp-matched-to-q16" in runs and len(runs["jpeg"]["results"]["bpp"]) == len(jpeg)
     bench.plot(report, tmp_path / "rd.png")
     assert Image.open(tmp_path / "rd.png").size[0] > 600
+
+
+def test_anchor_names_agree_with_the_cli():
+    from inrzip import cli
+
+    assert cli.ANCHORS == anchors.NAMES
+
+
+@pytest.mark.parametrize("name", anchors.NAMES)
+def test_each_anchor_grows_with_its_setting_and_decodes(name):
+    found, missing = anchors.available((name,))
+    if missing:
+        pytest.skip(f"{name}: library not installed")
+    (a,) = found
+    rgb = smooth_photo(48, 64, 1)
+    small, big = a.encode(rgb, a.sweep[0]), a.encode(rgb, a.sweep[-1])
+    assert len(small) < len(big) and a.lowest <= a.sweep[0] < a.sweep[-1] <= a.highest
+    back = a.decode(big)
+    assert back.shape == rgb.shape and back.dtype == np.uint8
+    assert bench.psnr_uint8(rgb, back) > bench.psnr_uint8(rgb, a.decode(small))
+    setting, data = bench.at_size(rgb, (len(small) + len(big)) // 2, a)
+    assert a.lowest <= setting <= a.highest and len(small) <= len(data) <= len(big)
+
+
+def test_a_missing_library_skips_its_anchor(monkeypatch, tiny_init, photo_dir):
+    def missing():
+        raise ImportError("no such library")
+
+    label, lo, hi, sweep, _ = anchors.SPECS["jpegxl"]
+    monkeypatch.setitem(anchors.SPECS, "jpegxl", (label, lo, hi, sweep, missing))
+    found, skipped = anchors.available(("jpeg", "jpegxl"))
+    assert [a.name for a in found] == ["jpeg"] and skipped == ["jpegxl"]
+    said = []
+    seen = []
+    report = bench.run(
+        str(photo_dir), [1, 4], steps=5, init=tiny_init, limit=2, codec_names=("q16",), anchors=("jpeg", "jpegxl"),
+        log=said.append, on_image=lambda r: seen.append(r["images"]),
+    )  # fmt: skip
+    assert report["anchors"] == ["jpeg"] and report["skipped_anchors"] == ["jpegxl"]
+    assert any("jpegxl" in m for m in said) and "skipped (library not installed): jpegxl" in bench.format_table(report)
+    assert seen == [1, 2]  # the report after each image
+    s = report["summary"]["inrzip-q16"]
+    assert set(s["bd_rate_pct"]) == {"JPEG"} and set(s["psnr_at_bpp"]) == {"0.25", "0.5", "1.0"}
+    means = [m for m in report["means"] if m["codec"] == "q16"]
+    assert s["levels_below"]["jpeg"] == [m["quality"] for m in means if m["jpeg_psnr"] > m["psnr"]]
+    assert all(0 < r["ms_ssim"] <= 1 and 0 < r["jpeg_ms_ssim"] <= 1 for r in report["rows"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from functools import cache
@@ -20,20 +19,9 @@ from ..images import list_images
 from ..metrics import ms_ssim, psnr_uint8, seam_ratio
 from ..nets.device import pick_device
 from ..search import nearest_size
+from . import anchors as classic
+from .anchors import Anchor
 from .machine import machine
-
-ANCHOR_FORMATS = {  # Pillow format, save options, quality range
-    "jpeg": ("JPEG", {"subsampling": 2}, (1, 95)),
-    "webp": ("WEBP", {"method": 6}, (0, 100)),
-    "avif": ("AVIF", {"speed": 6}, (0, 100)),
-}
-
-
-ANCHOR_QUALITIES = {  # settings swept for each anchor's own RD curve (mean over images per setting)
-    "jpeg": (1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95),
-    "webp": (0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95),
-    "avif": (5, 15, 25, 35, 45, 55, 65, 75, 85, 90),
-}
 
 # Published Kodak curves (../shared/ANCHORS.md: mean per-image RGB PSNR at these bpp), drawn dashed on --plot.
 PUBLISHED_BPP = (0.25, 0.3, 0.5, 0.75, 1.0)
@@ -48,36 +36,23 @@ PUBLISHED = {
 }
 
 
-def at_size(rgb: np.ndarray, target_bytes: int, fmt: str = "jpeg") -> tuple[int, bytes]:
-    """A classic codec at the quality whose file size is nearest ``target_bytes`` (:func:`search.nearest_size`)."""
-    pil_format, options, (q_lo, q_hi) = ANCHOR_FORMATS[fmt]
-    im = Image.fromarray(rgb)
+def at_size(rgb: np.ndarray, target_bytes: int, anchor: Anchor) -> tuple[int, bytes]:
+    """A classic codec at the setting whose file size is nearest ``target_bytes`` (:func:`search.nearest_size`)."""
 
     @cache
     def enc(q: int) -> bytes:
-        buf = io.BytesIO()
-        im.save(buf, format=pil_format, quality=q, **options)
-        return buf.getvalue()
+        return anchor.encode(rgb, q)
 
-    best = nearest_size(lambda q: len(enc(q)), q_lo, q_hi, target_bytes)
+    best = nearest_size(lambda q: len(enc(q)), anchor.lowest, anchor.highest, target_bytes)
     return best, enc(best)
 
 
-def jpeg_at_size(rgb: np.ndarray, target_bytes: int) -> tuple[int, bytes]:
-    """Pillow JPEG (4:2:0) at the quality whose size is nearest ``target_bytes``."""
-    return at_size(rgb, target_bytes, "jpeg")
-
-
-def anchor_curve(rgb: np.ndarray, fmt: str) -> list[tuple[int, float, float]]:
+def anchor_curve(rgb: np.ndarray, anchor: Anchor) -> list[tuple[int, float, float]]:
     """(setting, bpp, PSNR) of a classic codec at each of its swept settings."""
-    pil_format, options, _ = ANCHOR_FORMATS[fmt]
-    im = Image.fromarray(rgb)
     out = []
-    for q in ANCHOR_QUALITIES[fmt]:
-        buf = io.BytesIO()
-        im.save(buf, format=pil_format, quality=q, **options)
-        back = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
-        out.append((q, len(buf.getvalue()) * 8 / (rgb.shape[0] * rgb.shape[1]), psnr_uint8(rgb, back)))
+    for q in anchor.sweep:
+        data = anchor.encode(rgb, q)
+        out.append((q, len(data) * 8 / (rgb.shape[0] * rgb.shape[1]), psnr_uint8(rgb, anchor.decode(data))))
     return out
 
 
@@ -136,15 +111,18 @@ def run(
     init: str = inits.DEFAULT_INIT,
     codec_names: tuple[str, ...] | None = None,
     bits: float | None = None,
-    anchors: tuple[str, ...] = ("jpeg", "webp", "avif"),
+    anchors: tuple[str, ...] = classic.DEFAULT,
     targets: tuple[float, ...] = (),
     log=print,
+    on_image=None,
 ) -> dict:
     """Fit every image once per fit its levels need and pack it at each level with each payload layout;
     size-match each anchor to every file.
 
     Also: each anchor's own curve over its swept settings (for BD-rate and PSNR at a rate), and,
-    for each ``targets`` bpp, an encode by rate control (``--bpp``: how near it lands).
+    for each ``targets`` bpp, an encode by rate control (``--bpp``: how near it lands). Anchors whose
+    library is not installed are skipped and named in the report. ``on_image(report)``: the report so
+    far after each image (an interrupted bench keeps what it measured).
     """
     loaded = inits.load(init)
     c = codecs.of(loaded)
@@ -153,46 +131,58 @@ def run(
     for q in qualities:
         c.fit_key(loaded, q)  # refuses a level the init does not have, before any fit
     lr = lr or c.default_lr
+    found, skipped = classic.available(tuple(anchors))
+    if skipped:
+        log(f"skipped anchors (library not installed; pip install 'inrzip[bench]'): {', '.join(skipped)}")
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
     rows, curve_rows, target_rows = [], [], []
-    t0 = time.perf_counter()
-    for i, path in enumerate(paths, start=1):
-        rgb, _ = images.load_image(path)
-        log(f"[{i}/{len(paths)}] {path.name} {rgb.shape[1]}x{rgb.shape[0]} ({time.perf_counter() - t0:.0f} s so far)")
-        rows += _image_rows(path.name, rgb, loaded, qualities, names, steps, lr, device, bits, anchors, log)
-        for target in targets:
-            enc = encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=loaded)
-            row = dict(image=path.name, target_bpp=target, quality=enc.header.quality, bpp=enc.bpp, psnr=enc.psnr)
-            target_rows.append(row | {"encode_s": enc.seconds})
-            log(f"{path.name} --bpp {target}: {enc.bpp:.3f} bpp, level {enc.header.quality}, {enc.psnr:.2f} dB")
-        for fmt in anchors:
-            for setting, bpp, psnr in anchor_curve(rgb, fmt):
-                curve_rows.append({"image": path.name, "anchor": fmt, "setting": setting, "bpp": bpp, "psnr": psnr})
-    report = {
+    head = {
         "data": str(data_dir or "sample photos"),
-        "images": len(paths),
         "init": loaded.name,
         "init_id": loaded.id,
         "steps": steps,
         "lr": lr,
         "bits": bits if "q16" in names else None,
-        "anchors": list(anchors),
+        "anchors": [a.name for a in found],
+        "anchor_labels": {a.name: a.label for a in found},
+        "skipped_anchors": skipped,
         "machine": machine(),
-        "rows": rows,
-        "means": _level_means(rows, names, qualities, anchors),
-        "anchor_curves": _anchor_curves(curve_rows, anchors),
-        "anchor_rows": curve_rows,
-        "targets": _target_means(target_rows, targets),
-        "target_rows": target_rows,
     }
-    report["summary"] = summarize(report)
+    report: dict = {}
+    t0 = time.perf_counter()
+    for i, path in enumerate(paths, start=1):
+        rgb, _ = images.load_image(path)
+        log(f"[{i}/{len(paths)}] {path.name} {rgb.shape[1]}x{rgb.shape[0]} ({time.perf_counter() - t0:.0f} s so far)")
+        rows += _image_rows(path.name, rgb, loaded, qualities, names, steps, lr, device, bits, found, log)
+        for target in targets:
+            enc = encode(rgb, bpp=target, steps=steps, lr=lr, device=device, init=loaded)
+            row = dict(image=path.name, target_bpp=target, quality=enc.header.quality, bpp=enc.bpp, psnr=enc.psnr)
+            target_rows.append(row | {"encode_s": enc.seconds})
+            log(f"{path.name} --bpp {target}: {enc.bpp:.3f} bpp, level {enc.header.quality}, {enc.psnr:.2f} dB")
+        for anchor in found:
+            for setting, bpp, psnr in anchor_curve(rgb, anchor):
+                curve_rows.append(
+                    {"image": path.name, "anchor": anchor.name, "setting": setting, "bpp": bpp, "psnr": psnr}
+                )
+        report = head | {
+            "images": i,
+            "rows": rows,
+            "means": _level_means(rows, names, qualities, found),
+            "anchor_curves": _anchor_curves(curve_rows, found),
+            "anchor_rows": curve_rows,
+            "targets": _target_means(target_rows, targets),
+            "target_rows": target_rows,
+        }
+        report["summary"] = summarize(report)
+        if on_image is not None:
+            on_image(report)
     return report
 
 
-def _image_rows(name, rgb, init, qualities, names, steps, lr, device, bits, anchors, log) -> list[dict]:
-    """One row per (level, payload layout) of one image: its file's rate, PSNR and seconds, and each size-matched
-    anchor. Levels that share a fit (every level of a basis init) are fitted once."""
+def _image_rows(name, rgb, init, qualities, names, steps, lr, device, bits, anchors: list[Anchor], log) -> list[dict]:
+    """One row per (level, payload layout) of one image: its file's rate, PSNR, MS-SSIM and seconds, and each
+    size-matched anchor's. Levels that share a fit (every level of a basis init) are fitted once."""
     c = codecs.of(init)
     h, w, _ = rgb.shape
     dev = pick_device(device)
@@ -215,28 +205,26 @@ def _image_rows(name, rgb, init, qualities, names, steps, lr, device, bits, anch
             header = read_header(data)[0]
             border, interior = seam_psnr(rgb, recon, header.tile)
             row = dict(image=name, codec=value_codec, quality=q, values=header.values, bytes=len(data))
-            row |= dict(bpp=len(data) * 8 / (w * h), psnr=psnr_uint8(rgb, recon))
+            row |= dict(bpp=len(data) * 8 / (w * h), psnr=psnr_uint8(rgb, recon), ms_ssim=ms_ssim(rgb, recon))
             row |= dict(psnr_tile_border=border, psnr_tile_interior=interior, encode_s=enc_s, decode_s=dec_s)
-            for fmt in anchors:
-                aq, adata = at_size(rgb, len(data), fmt)
-                argb = np.asarray(Image.open(io.BytesIO(adata)).convert("RGB"))
-                row |= {
-                    f"{fmt}_quality": aq,
-                    f"{fmt}_bpp": len(adata) * 8 / (w * h),
-                    f"{fmt}_psnr": psnr_uint8(rgb, argb),
-                }
+            for anchor in anchors:
+                aq, adata = at_size(rgb, len(data), anchor)
+                argb = anchor.decode(adata)
+                f = anchor.name
+                row |= {f"{f}_quality": aq, f"{f}_bpp": len(adata) * 8 / (w * h), f"{f}_psnr": psnr_uint8(rgb, argb)}
+                row[f"{f}_ms_ssim"] = ms_ssim(rgb, argb)
             rows.append(row)
             log(
                 f"{name} q{q} {value_codec}: {row['bpp']:.3f} bpp {row['psnr']:.2f} dB ({enc_s:.1f} s) | "
-                + " | ".join(f"{f} {row[f + '_bpp']:.3f} bpp {row[f + '_psnr']:.2f} dB" for f in anchors)
+                + " | ".join(f"{a.name} {row[a.name + '_bpp']:.3f} bpp {row[a.name + '_psnr']:.2f} dB" for a in anchors)
             )
     return rows
 
 
-def _level_means(rows: list[dict], names, qualities, anchors) -> list[dict]:
+def _level_means(rows: list[dict], names, qualities, anchors: list[Anchor]) -> list[dict]:
     """Mean over images of every figure, per (payload layout, level): the RD curve is mean per-image PSNR."""
-    keys = ["bpp", "psnr", "psnr_tile_border", "psnr_tile_interior", "encode_s", "decode_s"]
-    keys += [f"{f}_{k}" for f in anchors for k in ("bpp", "psnr")]
+    keys = ["bpp", "psnr", "ms_ssim", "psnr_tile_border", "psnr_tile_interior", "encode_s", "decode_s"]
+    keys += [f"{a.name}_{k}" for a in anchors for k in ("bpp", "psnr", "ms_ssim")]
     means = []
     for name in names:
         for q in qualities:
@@ -248,13 +236,13 @@ def _level_means(rows: list[dict], names, qualities, anchors) -> list[dict]:
     return means
 
 
-def _anchor_curves(curve_rows: list[dict], anchors) -> dict:
+def _anchor_curves(curve_rows: list[dict], anchors: list[Anchor]) -> dict:
     """Each anchor's curve: mean bpp and PSNR over images at each swept setting."""
     curves = {}
-    for fmt in anchors:
+    for anchor in anchors:
         pts = []
-        for setting in ANCHOR_QUALITIES[fmt]:
-            sel = [r for r in curve_rows if r["anchor"] == fmt and r["setting"] == setting]
+        for setting in anchor.sweep:
+            sel = [r for r in curve_rows if r["anchor"] == anchor.name and r["setting"] == setting]
             pts.append(
                 {
                     "setting": setting,
@@ -262,7 +250,7 @@ def _anchor_curves(curve_rows: list[dict], anchors) -> dict:
                     "psnr": float(np.mean([r["psnr"] for r in sel])),
                 }
             )
-        curves[fmt] = pts
+        curves[anchor.name] = pts
     return curves
 
 
@@ -283,8 +271,13 @@ def _target_means(target_rows: list[dict], targets) -> list[dict]:
     return out
 
 
+AT_BPP = (0.25, 0.5, 1.0)  # the rates the summary reads every curve at
+BD_AGAINST = ("jpeg", "webp", "avif")  # the curves BD-rates are taken against, where the run has them
+
+
 def summarize(report: dict) -> dict:
-    """PSNR at 0.5 bpp (log-bpp interpolation) and BD-rate against JPEG (0.25-1 bpp) of every curve."""
+    """Every curve's PSNR at ``AT_BPP`` (log-bpp interpolation) and BD-rate (0.25-1 bpp) against JPEG, WebP and
+    AVIF; the levels where a size-matched anchor beats inrzip."""
     curves = {
         f"inrzip-{name}": (
             [m["bpp"] for m in report["means"] if m["codec"] == name],
@@ -294,50 +287,63 @@ def summarize(report: dict) -> dict:
     }
     for fmt, pts in report["anchor_curves"].items():
         curves[fmt.upper()] = ([p["bpp"] for p in pts], [p["psnr"] for p in pts])
-    jpeg = curves.get("JPEG")
-    return {
-        name: {
+    refs = [f.upper() for f in BD_AGAINST if f.upper() in curves]
+    out = {}
+    for name, c in curves.items():
+        bd = {ref: bd_rate(curves[ref], c) for ref in refs if ref != name}
+        out[name] = {
             "psnr_at_0.5bpp": psnr_at(*c, 0.5),
-            "bd_rate_vs_jpeg_pct": None if jpeg is None or name == "JPEG" else bd_rate(jpeg, c),
+            "psnr_at_bpp": {str(b): psnr_at(*c, b) for b in AT_BPP},
+            "bd_rate_vs_jpeg_pct": bd.get("JPEG"),
+            "bd_rate_pct": bd,
         }
-        for name, c in curves.items()
-    }
+        if name.startswith("inrzip-"):
+            means = [m for m in report["means"] if f"inrzip-{m['codec']}" == name]
+            out[name]["levels_below"] = {
+                f: [m["quality"] for m in means if m[f"{f}_psnr"] > m["psnr"]] for f in report["anchors"]
+            }
+    return out
 
 
 def format_table(report: dict) -> str:
-    """Per-level means, the summary (PSNR at 0.5 bpp, BD-rate) and rate control, as plain text."""
+    """Per-level means, the summary (PSNR at 0.25 / 0.5 / 1 bpp, BD-rates) and rate control, as plain text."""
     anchors = report["anchors"]
     lines = [
         f"inrzip bench: {report['images']} images from {report['data']}, init {report['init']}, "
         f"{report['steps']} steps, lr {report['lr']:g}"
         + ("" if report["bits"] is None else f", q16 at {report['bits']:g} bits"),
         f"machine: {report['machine']}",
-        f"{'codec':>5} {'quality':>7} {'values':>7} {'bpp':>7} {'PSNR':>7} {'border':>7} {'inner':>7} "
-        f"{'enc s':>6} {'dec s':>6} | "
-        + " | ".join(f"{f.upper() + ' bpp':>9} {f.upper() + ' PSNR':>10}" for f in anchors),
     ]
+    lines += [f"  {f.upper()}: {report['anchor_labels'][f]}" for f in anchors]
+    if report["skipped_anchors"]:
+        lines.append(f"skipped (library not installed): {', '.join(report['skipped_anchors'])}")
+    lines.append(
+        f"{'codec':>5} {'quality':>7} {'values':>7} {'bpp':>7} {'PSNR':>7} {'MS-SSIM':>7} {'border':>7} {'inner':>7} "
+        f"{'enc s':>6} {'dec s':>6} | "
+        + " | ".join(f"{f.upper() + ' bpp':>9} {'PSNR':>6} {'MS-SSIM':>7}" for f in anchors)
+    )
     for m in report["means"]:
         lines.append(
             f"{m['codec']:>5} {m['quality']:>7} {m['values']:>7} {m['bpp']:>7.3f} {m['psnr']:>7.2f} "
+            f"{m['ms_ssim']:>7.4f} "
             f"{m['psnr_tile_border']:>7.2f} {m['psnr_tile_interior']:>7.2f} "
             f"{m['encode_s']:>6.2f} {m['decode_s']:>6.3f} | "
-            + " | ".join(f"{m[f + '_bpp']:>9.3f} {m[f + '_psnr']:>10.2f}" for f in anchors)
+            + " | ".join(f"{m[f + '_bpp']:>9.3f} {m[f + '_psnr']:>6.2f} {m[f + '_ms_ssim']:>7.4f}" for f in anchors)
         )
     lines.append(
-        "(anchors size-matched per image to each inrzip file; border/inner: PSNR on tile-border pixels / the rest)"
+        "(mean per-image PSNR (RGB) and MS-SSIM; anchors size-matched per image to each inrzip file, every byte "
+        "counted; border/inner: PSNR on tile-border pixels / the rest)"
     )
     for fmt, pts in report["anchor_curves"].items():
         lines.append(f"{fmt.upper()} curve: " + ", ".join(f"{p['bpp']:.3f}/{p['psnr']:.2f}" for p in pts))
-    lines.append("summary (PSNR at 0.5 bpp interpolated in log-bpp; BD-rate vs JPEG's curve over 0.25-1 bpp):")
+    rates = " / ".join(f"{b:g}" for b in AT_BPP)
+    lines.append(f"summary: PSNR at {rates} bpp (interpolated in log-bpp); BD-rate over 0.25-1 bpp against each curve:")
     for name, s in report["summary"].items():
-        at = "n/a (outside the curve)" if s["psnr_at_0.5bpp"] is None else f"{s['psnr_at_0.5bpp']:.2f} dB"
-        bd = s["bd_rate_vs_jpeg_pct"]
-        bd_txt = (
-            ""
-            if name == "JPEG"
-            else ("; BD-rate n/a (no common PSNR range)" if bd is None else f"; BD-rate {bd:+.1f} %")
-        )
-        lines.append(f"  {name:<12} {at}{bd_txt}")
+        at = " / ".join("  n/a" if v is None else f"{v:.2f}" for v in s["psnr_at_bpp"].values())
+        bd = ", ".join(f"vs {ref} {'n/a' if v is None else f'{v:+.1f} %'}" for ref, v in s["bd_rate_pct"].items())
+        lines.append(f"  {name:<12} {at} dB" + (f"; BD-rate {bd}" if bd else ""))
+        for f, below in s.get("levels_below", {}).items():
+            lines.append(f"      levels where size-matched {f.upper()} is better: {below or 'none'}")
     for t in report["targets"]:
         lines.append(
             f"--bpp {t['target_bpp']:g}: mean {t['bpp']:.3f} bpp (mean |error| {t['mean_abs_error_pct']:.1f} %), "
@@ -359,6 +365,7 @@ def write_json(report: dict, path: Path) -> None:
             "results": {
                 "bpp": [m["bpp"] for m in means],
                 "psnr-rgb": [m["psnr"] for m in means],
+                "ms-ssim-rgb": [m["ms_ssim"] for m in means],
                 "encoding_time": [m["encode_s"] for m in means],
                 "decoding_time": [m["decode_s"] for m in means],
                 "quality": [m["quality"] for m in means],
@@ -366,13 +373,17 @@ def write_json(report: dict, path: Path) -> None:
         }
         for f in report["anchors"]:
             runs[f"{f}-matched-to-{name}"] = {
-                "name": f"{f.upper()} (Pillow), size-matched per image to inrzip-{name}",
-                "results": {"bpp": [m[f + "_bpp"] for m in means], "psnr-rgb": [m[f + "_psnr"] for m in means]},
+                "name": f"{report['anchor_labels'][f]}, size-matched per image to inrzip-{name}",
+                "results": {
+                    "bpp": [m[f + "_bpp"] for m in means],
+                    "psnr-rgb": [m[f + "_psnr"] for m in means],
+                    "ms-ssim-rgb": [m[f + "_ms_ssim"] for m in means],
+                },
             }
     for f, pts in report["anchor_curves"].items():
         runs[f] = {
-            "name": f"{f.upper()} (Pillow)",
-            "description": f"Pillow {f.upper()} {ANCHOR_FORMATS[f][1]} at settings {list(ANCHOR_QUALITIES[f])}",
+            "name": report["anchor_labels"][f],
+            "description": f"{report['anchor_labels'][f]} at settings {[p['setting'] for p in pts]}",
             "results": {
                 "bpp": [p["bpp"] for p in pts],
                 "psnr-rgb": [p["psnr"] for p in pts],
@@ -435,6 +446,9 @@ def run_upscale(
     anchor of the small image at the same bytes + Lanczos. PSNR and MS-SSIM against the original, and the
     seam ratio (steps across the source tile borders over steps elsewhere) beside the original's."""
     loaded = inits.load(init)
+    found, skipped = classic.available(tuple(anchors))
+    if skipped:
+        log(f"skipped anchors (library not installed; pip install 'inrzip[bench]'): {', '.join(skipped)}")
     paths = list_images(data_dir) if data_dir else images.sample_photos()
     paths = paths[:limit] if limit else paths
     rows = []
@@ -455,10 +469,10 @@ def run_upscale(
                 "inrzip 1x + Lanczos": _resize(one, w, h, Image.Resampling.LANCZOS),
                 "inrzip 1x + bicubic": _resize(one, w, h, Image.Resampling.BICUBIC),
             }
-            for fmt in anchors:
-                _, adata = at_size(small, len(enc.data), fmt)
-                back = np.asarray(Image.open(io.BytesIO(adata)).convert("RGB"))
-                outputs[f"{fmt.upper()} + Lanczos"] = _resize(back, w, h, Image.Resampling.LANCZOS)
+            for anchor in found:
+                _, adata = at_size(small, len(enc.data), anchor)
+                back = anchor.decode(adata)
+                outputs[f"{anchor.name.upper()} + Lanczos"] = _resize(back, w, h, Image.Resampling.LANCZOS)
             base = dict(image=path.name, target_bpp=target, bpp_small=enc.bpp, bytes=len(enc.data))
             for method, img in outputs.items():
                 rows.append(
