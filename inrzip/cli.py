@@ -705,10 +705,7 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
             init_name or inits.DEFAULT_INIT,
             factors=tuple(factors) or (2, 4),
             n_pairs=n_pairs,
-            steps=steps,
-            width=width,
-            depth=depth,
-            seed=seed,
+            cnn=upscaler.CnnTraining(steps=steps, width=width, depth=depth, seed=seed),
             command="inrzip " + " ".join(sys.argv[1:]),
             log=lambda m: click.echo(m, err=True),
         )
@@ -721,9 +718,9 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 @train_data_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The new init, e.g. weights/NAME.npz.")
 @click.option("--init", "init_name", default="siren-t16-basis-sr", show_default=True, help="The init it filters.")
-@click.option("--steps", default=6000, show_default=True, help="Adam steps.")
+@click.option("--steps", default=10_000, show_default=True, help="Adam steps.")
 @click.option(
-    "--pairs", "n_pairs", default=600, show_default=True, help="Training crops, each coded at a random level."
+    "--pairs", "n_pairs", default=800, show_default=True, help="Training crops, each coded at a random level."
 )
 @click.option("--width", default=32, show_default=True)
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
@@ -742,6 +739,7 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
     import torch
 
     from .train import postfilter
+    from .train.upscaler import CnnTraining
 
     if threads:
         torch.set_num_threads(threads)
@@ -751,10 +749,7 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
             Path(out),
             init_name,
             n_pairs=n_pairs,
-            steps=steps,
-            width=width,
-            depth=depth,
-            seed=seed,
+            cnn=CnnTraining(steps=steps, width=width, depth=depth, seed=seed),
             command="inrzip " + " ".join(sys.argv[1:]),
             log=lambda m: click.echo(m, err=True),
         )

@@ -75,8 +75,8 @@ def filtered_init(tiny_basis, photo_dir, tmp_path, monkeypatch):
     upscaler.save(ups / f"{source.name}.npz", source.id, {2: up_net})  # the source init's upscaler
     monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
     out = trainer.train(
-        str(photo_dir), weights_dir / "tinyb-pf.npz", tiny_basis, n_pairs=4, crop=32, steps=40, width=8, depth=1,
-        batch=2, patch=16, lr=3e-3, log=lambda m: None,
+        str(photo_dir), weights_dir / "tinyb-pf.npz", tiny_basis, n_pairs=4, crop=32,
+        cnn=cnn_trainer.CnnTraining(steps=40, width=8, depth=1, batch=2, patch=16, lr=3e-3), log=lambda m: None,
     )  # fmt: skip
     monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
     return out

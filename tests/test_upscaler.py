@@ -53,7 +53,8 @@ def trained(tiny_basis, photo_dir, tmp_path, monkeypatch):
     weights_dir = tmp_path / "weights"
     out = trainer.train(
         str(photo_dir), weights_dir / "upscalers" / "tinyb.npz", tiny_basis, factors=(2, 4), n_pairs=3, crop=32,
-        bpps=(2.0,), steps=30, width=8, depth=1, batch=2, patch=16, lr=3e-3, log=lambda m: None,
+        bpps=(2.0,), cnn=trainer.CnnTraining(steps=30, width=8, depth=1, batch=2, patch=16, lr=3e-3),
+        log=lambda m: None,
     )  # fmt: skip
     monkeypatch.setenv("INRZIP_WEIGHTS", f"{weights_dir}:{inits.resolve(tiny_basis).parent}")
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,9 @@ from ..files import save_atomic
 from ..images import list_images, load_image
 from ..nets.numpy_cnn import Net
 from . import manifest
-from .upscaler import export, fit_residual
+from .upscaler import CnnTraining, export, fit_residual
+
+SHIPPED = CnnTraining(steps=10_000)  # the shipped filter's (siren-t16-basis-pf, weights/manifest.json)
 
 
 def make_pairs(train_dir: str, init, count: int, crop: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -54,15 +57,9 @@ def train(
     train_dir: str,
     out: Path,
     init_name: str = "siren-t16-basis-sr",
-    n_pairs: int = 600,
+    n_pairs: int = 800,
     crop: int = 256,
-    steps: int = 6000,
-    width: int = 32,
-    depth: int = 3,
-    batch: int = 16,
-    patch: int = 48,
-    lr: float = 1e-3,
-    seed: int = 0,
+    cnn: CnnTraining = SHIPPED,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
@@ -71,20 +68,17 @@ def train(
     init = inits.load(init_name)
     if init.format != "inrzip-basis-1":
         raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
-    triples = make_pairs(train_dir, init, n_pairs, crop, seed)
+    triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
     originals, inputs = tensors(triples, init.cfg.tile)
-    net = fit_residual(originals, inputs, width, depth, batch, patch, lr, steps, seed, log)
+    net = fit_residual(originals, inputs, cnn, log)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with np.load(inits.resolve(init_name), allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files if not k.startswith(postfilter.PREFIX)}
     arrays |= postfilter.to_arrays(Net(*export(net)))
     save_atomic(out, lambda f: np.savez_compressed(f, **arrays))
-    settings = dict(
-        source_init=init.name, source_init_id=init.id, n_pairs=n_pairs, crop=crop, steps=steps, width=width,
-        depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
-    )  # fmt: skip
+    settings = dict(source_init=init.name, source_init_id=init.id, n_pairs=n_pairs, crop=crop) | asdict(cnn)
     manifest.record(out, command, train_dir, None, settings, time.time() - t0, {})
     log(f"wrote {out} ({time.time() - t0:.0f} s)")
     _share_upscaler(init, out, command, train_dir, log)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,19 @@ from ..decoder import decode
 from ..encoder import encode
 from ..images import list_images, load_image
 from . import manifest
+
+
+@dataclass(frozen=True)
+class CnnTraining:
+    """How a restoration CNN (the upscaler's, the post-filter's) is fitted: its size and Adam's schedule."""
+
+    steps: int = 4000
+    width: int = 32
+    depth: int = 3  # hidden width -> width convolutions
+    batch: int = 16
+    patch: int = 48  # random square crops of the training pairs
+    lr: float = 1e-3  # cosine-decayed to 0
+    seed: int = 0
 
 
 def make_pairs(
@@ -68,71 +82,52 @@ def train(
     n_pairs: int = 300,
     crop: int = 256,
     bpps: tuple[float, ...] = (0.5, 1.0, 2.0),
-    steps: int = 4000,
-    width: int = 32,
-    depth: int = 3,
-    batch: int = 16,
-    patch: int = 48,
-    lr: float = 1e-3,
-    seed: int = 0,
+    cnn: CnnTraining = CnnTraining(),
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
-    """One network per factor: make its pairs, fit it (Adam, cosine-decayed lr, MSE away from the patch edges);
-    write them all to ``out``."""
+    """One network per factor: make its pairs, fit it; write them all to ``out``."""
     t0 = time.time()
     init = inits.load(init_name)
     nets = {}
     for factor in factors:
-        pairs = make_pairs(train_dir, init, (factor,), n_pairs, crop, bpps, seed)
+        pairs = make_pairs(train_dir, init, (factor,), n_pairs, crop, bpps, cnn.seed)
         log(f"x{factor}: {len(pairs)} training pairs ({time.time() - t0:.0f} s)")
-        net = fit(pairs, width, depth, batch, patch, lr, steps, seed, lambda m, f=factor: log(f"x{f}: {m}"))
+        net = fit(pairs, cnn, lambda m, f=factor: log(f"x{f}: {m}"))
         nets[factor] = model.Net(*export(net))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out, init.id, nets)
-    settings = dict(
-        init=init.name, factors=list(factors), n_pairs=n_pairs, crop=crop, bpps=list(bpps), steps=steps,
-        width=width, depth=depth, batch=batch, patch=patch, lr=lr, seed=seed,
-    )  # fmt: skip
+    settings = dict(init=init.name, factors=list(factors), n_pairs=n_pairs, crop=crop, bpps=list(bpps)) | asdict(cnn)
     manifest.record(out, command, train_dir, None, settings, time.time() - t0, {"init_id": init.id})
     log(f"wrote {out} ({time.time() - t0:.0f} s)")
     return out
 
 
-def fit(pairs, width: int, depth: int, batch: int, patch: int, lr: float, steps: int, seed: int, log):
+def fit(pairs, cnn: CnnTraining, log: Callable[[str], None]) -> torch.nn.Sequential:
     """The residual CNN fitted to (original, render) uint8 pairs: render + net(render) ~ original."""
     to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float() / 255  # noqa: E731
     originals = torch.stack([to_t(o) for o, _ in pairs])
     renders = torch.stack([to_t(r) for _, r in pairs])
-    return fit_residual(originals, renders, width, depth, batch, patch, lr, steps, seed, log)
+    return fit_residual(originals, renders, cnn, log)
 
 
 def fit_residual(
-    originals: torch.Tensor,
-    inputs: torch.Tensor,
-    width: int,
-    depth: int,
-    batch: int,
-    patch: int,
-    lr: float,
-    steps: int,
-    seed: int,
-    log: Callable[[str], None],
+    originals: torch.Tensor, inputs: torch.Tensor, cnn: CnnTraining, log: Callable[[str], None]
 ) -> torch.nn.Sequential:
     """A CNN such that ``inputs[:, :3] + net(inputs) ~ originals`` (``[N, C, H, W]`` floats in [0, 1]; the first
     three input channels are the render, any others tell the network more): Adam, cosine-decayed lr, MSE on
     random patches away from their zero-padded edges."""
     t0 = time.time()
-    crop = originals.shape[2]
-    torch.manual_seed(seed)
-    net = network(width, depth, inputs.shape[1])
-    opt = torch.optim.Adam(net.parameters(), lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    rng = np.random.default_rng(seed + 1)
-    edge = depth + 2  # outputs that saw the patch's zero padding are left out of the loss
-    for step in range(steps):
-        pick = torch.from_numpy(rng.integers(len(originals), size=batch))
+    crop, patch = originals.shape[2], cnn.patch
+    torch.manual_seed(cnn.seed)
+    net = network(cnn.width, cnn.depth, inputs.shape[1])
+    opt = torch.optim.Adam(net.parameters(), cnn.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cnn.steps)
+    rng = np.random.default_rng(cnn.seed + 1)
+    edge = cnn.depth + 2  # outputs that saw the patch's zero padding are left out of the loss
+    for step in range(cnn.steps):
+        pick = torch.from_numpy(rng.integers(len(originals), size=cnn.batch))
         y0, x0 = rng.integers(crop - patch + 1, size=2)
         x = inputs[pick, :, y0 : y0 + patch, x0 : x0 + patch]
         target = originals[pick, :, y0 : y0 + patch, x0 : x0 + patch]
@@ -141,6 +136,6 @@ def fit_residual(
         loss.backward()
         opt.step()
         sched.step()
-        if step % 500 == 0 or step == steps - 1:
+        if step % 500 == 0 or step == cnn.steps - 1:
             log(f"step {step}: batch {-10 * np.log10(loss.item()):.2f} dB ({time.time() - t0:.0f} s)")
     return net

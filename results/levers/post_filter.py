@@ -15,7 +15,7 @@ t0 = time.time()
 init = inits.load()
 pairs = tr.make_pairs("../shared/data/train", init, (1,), 300, 256, (0.25, 0.5, 1.0), seed=0)
 print(f"{len(pairs)} pairs {time.time()-t0:.0f} s", flush=True)
-net = tr.fit(pairs, 32, 3, 16, 48, 1e-3, 3000, 0, lambda m: print(m, flush=True))
+net = tr.fit(pairs, tr.CnnTraining(steps=3000), lambda m: print(m, flush=True))
 n = upscaler.Net(*tr.export(net))
 for bpp in (0.25, 0.5, 1.0):
     res = []
