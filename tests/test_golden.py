@@ -24,7 +24,12 @@ CASES = [
 def test_the_corpus_is_there():
     releases = {r for r, _ in CASES}
     assert "2026-11-28" in releases and len(CASES) >= 15
-    assert {e["encoded_with"][1] for _, e in CASES} >= {"siren-t16-basis", "siren-t16-w64", "siren-t16-basis-sr"}
+    assert {e["encoded_with"][1] for _, e in CASES} >= {
+        "siren-t16-basis",
+        "siren-t16-w64",
+        "siren-t16-basis-sr",
+        "siren-t16-basis-pf",
+    }
 
 
 @pytest.mark.parametrize("release,entry", CASES, ids=[f"{r}/{e['file']}" for r, e in CASES])

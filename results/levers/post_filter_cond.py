@@ -9,7 +9,7 @@ every level (-q 1..15), measured on 10 val photos at five rates (the decoder alo
 python results/levers/post_filter_cond.py WIDTH STEPS > results/levers/post_filter_cond.txt
 """
 import sys, time, numpy as np, torch
-torch.set_num_threads(2)
+torch.set_num_threads(int(__import__("os").environ.get("THREADS", "2")))
 from inrzip import encode, decode, inits
 from inrzip.images import list_images, load_image
 from inrzip.metrics import psnr_uint8
@@ -17,7 +17,7 @@ from inrzip.metrics import psnr_uint8
 WIDTH, STEPS = int(sys.argv[1]), int(sys.argv[2])
 N_PAIRS, CROP, PATCH, BATCH, DEPTH = 600, 256, 48, 16, 3
 t0 = time.time()
-init = inits.load()
+init = inits.load("siren-t16-basis-sr")  # the decodes the filter restores (not the default: it filters already)
 rng = np.random.default_rng(0)
 
 
