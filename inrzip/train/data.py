@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from ..images import list_images
+from ..images import list_images, load_image
 
 
 def load_rgb_uint8(path: Path) -> np.ndarray:
@@ -109,3 +110,15 @@ class ImageSampler:
 
     def set_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state
+
+
+def random_crops(train_dir: str, crop: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Endless ``crop x crop`` RGB windows at random places of random training photos (smaller photos skipped):
+    the examples the restoring CNNs learn from."""
+    photos = list_images(train_dir)
+    while True:
+        photo, _ = load_image(photos[rng.integers(len(photos))])
+        if min(photo.shape[:2]) < crop:
+            continue
+        y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
+        yield np.ascontiguousarray(photo[y : y + crop, x : x + crop])

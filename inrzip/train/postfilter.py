@@ -4,6 +4,7 @@ source init's arrays plus the filter's), so the files of the source init keep th
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -16,9 +17,9 @@ from .. import inits, postfilter, upscaler
 from ..decoder import decode
 from ..encoder import encode
 from ..files import save_atomic
-from ..images import list_images, load_image
 from ..nets.numpy_cnn import Net
 from . import manifest
+from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
 
 SHIPPED = CnnTraining(steps=10_000)  # the shipped filter's (siren-t16-basis-pf, weights/manifest.json)
@@ -27,14 +28,8 @@ SHIPPED = CnnTraining(steps=10_000)  # the shipped filter's (siren-t16-basis-pf,
 def make_pairs(train_dir: str, init, count: int, crop: int, seed: int) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """``count`` (crop, its plain source-size decode, step index) triples, each crop coded at a random level."""
     rng = np.random.default_rng(seed)
-    photos = list_images(train_dir)
     out = []
-    while len(out) < count:
-        photo, _ = load_image(photos[rng.integers(len(photos))])
-        if min(photo.shape[:2]) < crop:
-            continue
-        y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
-        orig = np.ascontiguousarray(photo[y : y + crop, x : x + crop])
+    for orig in itertools.islice(random_crops(train_dir, crop, rng), count):
         enc = encode(orig, quality=int(rng.integers(1, len(init.qualities) + 1)), init=init)
         out.append((orig, decode(enc.data, init=init, restore=False), enc.header.quality))
     return out

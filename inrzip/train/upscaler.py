@@ -3,6 +3,7 @@ training crop at full size, the crop itself), a small residual CNN fitted to the
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,8 +17,8 @@ from .. import inits
 from .. import upscaler as model
 from ..decoder import decode
 from ..encoder import encode
-from ..images import list_images, load_image
 from . import manifest
+from .data import random_crops
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,9 @@ def make_pairs(
     """``count`` (original crop, plain render) pairs: each crop downscaled (Lanczos) by a factor, encoded at one of
     ``bpps`` of the small image, rendered back at the crop's size without the upscaler."""
     rng = np.random.default_rng(seed)
-    photos = list_images(train_dir)
     pairs = []
-    while len(pairs) < count:
-        photo, _ = load_image(photos[rng.integers(len(photos))])
-        if min(photo.shape[:2]) < crop:
-            continue
-        y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
-        orig = photo[y : y + crop, x : x + crop]
-        f = factors[len(pairs) % len(factors)]
+    for i, orig in enumerate(itertools.islice(random_crops(train_dir, crop, rng), count)):
+        f = factors[i % len(factors)]
         small = np.asarray(Image.fromarray(orig).resize((crop // f, crop // f), Image.Resampling.LANCZOS))
         enc = encode(small, bpp=float(rng.choice(bpps)), init=init)
         pairs.append((orig, decode(enc.data, size=(crop, crop), init=init, restore=False)))
