@@ -5,7 +5,7 @@ grid in smooth areas and ringing inside busy tiles. The CNN sees across tile bor
 what a tile's own function cannot know: where the borders are (the phase of every pixel within its
 tile, as cos / sin in x and y) and how coarse the quantiser was (the file's step index). Trained on
 the source-size decodes of coded training crops at every level against the crops
-(``inrzip train-postfilter``), it predicts a correction added to the render, strip by strip. It restores
+(``inrzip train-postfilter``), it predicts a correction added to the render, block by block. It restores
 decodes at the source size; a downscale resizes the networks' render and an upscale has the learned upscaler.
 
 It ships inside an init (arrays ``post_filter_*``): a file names its init by content hash, so a file
@@ -17,18 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 from .nets import numpy_cnn
-from .nets.numpy_cnn import Net
+from .nets.numpy_cnn import Net, Window
 
 PREFIX = "post_filter"
 STEP_CENTRE, STEP_SCALE = 56, 16  # the step-index channel is (s - 56) / 16: about -2 .. 2 over the ladder
 EXTRA = 5  # input channels beside RGB: the step index, cos / sin of the tile phase in x, then in y
 
 
-def extra_channels(step_index: int, tile: int, top: int, bottom: int, width: int) -> np.ndarray:
-    """``[bottom - top, width, EXTRA]`` float32: the step index and the tile phase of rows ``top:bottom``."""
-    y = (np.arange(top, bottom, dtype=np.float32) + 0.5) * np.float32(2 * np.pi / tile)
-    x = (np.arange(width, dtype=np.float32) + 0.5) * np.float32(2 * np.pi / tile)
-    shape = (bottom - top, width)
+def extra_channels(step_index: int, tile: int, win: Window) -> np.ndarray:
+    """``[rows, columns, EXTRA]`` float32 of the window: the step index and each pixel's tile phase."""
+    y = (np.arange(win.top, win.bottom, dtype=np.float32) + 0.5) * np.float32(2 * np.pi / tile)
+    x = (np.arange(win.left, win.right, dtype=np.float32) + 0.5) * np.float32(2 * np.pi / tile)
+    shape = (win.bottom - win.top, win.right - win.left)
     planes = [
         np.full(shape, (step_index - STEP_CENTRE) / STEP_SCALE, np.float32),
         np.broadcast_to(np.cos(x)[None], shape),
@@ -41,7 +41,7 @@ def extra_channels(step_index: int, tile: int, top: int, bottom: int, width: int
 
 def apply(net: Net, render: np.ndarray, step_index: int, tile: int) -> np.ndarray:
     """The filtered source-size render ``[H, W, C]`` uint8 (C 1 or 3) of a file at ``step_index``."""
-    return numpy_cnn.restore(net, render, lambda top, bottom, w: extra_channels(step_index, tile, top, bottom, w))
+    return numpy_cnn.restore(net, render, lambda win: extra_channels(step_index, tile, win))
 
 
 def to_arrays(net: Net) -> dict[str, np.ndarray]:

@@ -4,8 +4,8 @@ The tile networks render any size, seamlessly, but a tile fitted on its own coar
 nothing past its border and predicts its fine pixels no better than a Lanczos filter. The CNN
 sees a neighbourhood across borders and was trained on the renders of coded, downscaled training
 photos against the originals (``inrzip train-upscaler``), one network per factor (2 and 4; a
-render uses the one nearest its factor). It predicts a correction added to the render, strip by
-strip (bounded memory), with numpy.
+render uses the one nearest its factor). It predicts a correction added to the render, block by
+block (bounded memory), with numpy.
 
 It applies to files of the init it was trained on (their renders are what it learned), when the
 output is at least ``MIN_FACTOR`` times the source in both directions.
@@ -91,5 +91,5 @@ def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[in
 
 
 def apply(up: Net, render: np.ndarray) -> np.ndarray:
-    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, strip by strip."""
+    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, block by block."""
     return numpy_cnn.restore(up, render)

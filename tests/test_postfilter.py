@@ -11,6 +11,7 @@ from inrzip import decoder, encoder, inits, postfilter, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
 from inrzip.nets import numpy_cnn
+from inrzip.nets.numpy_cnn import Window
 from inrzip.train import postfilter as trainer
 from inrzip.train import upscaler as cnn_trainer
 
@@ -26,26 +27,26 @@ def random_filter(width=8, depth=1, seed=0) -> numpy_cnn.Net:
 
 
 def test_extra_channels_tell_the_step_and_the_tile_phase():
-    x = postfilter.extra_channels(40, 16, 3, 40, 50)
+    x = postfilter.extra_channels(40, 16, Window(3, 40, 0, 50))
     assert x.shape == (37, 50, postfilter.EXTRA) and x.dtype == np.float32
     assert np.all(x[..., 0] == (40 - postfilter.STEP_CENTRE) / postfilter.STEP_SCALE)
     np.testing.assert_allclose(x[:, 0, 1:3], x[:, 16, 1:3], atol=1e-5)  # x phase repeats every tile
     np.testing.assert_allclose(x[0, :, 3:], x[16, :, 3:], atol=1e-5)  # y phase: row 3 and row 19
     assert not np.allclose(x[:, 0, 1:3], x[:, 8, 1:3])  # across a tile the phase differs
-    assert not np.allclose(postfilter.extra_channels(40, 8, 0, 4, 4), postfilter.extra_channels(40, 16, 0, 4, 4))
-    # the rows of a strip are those of the whole image
-    np.testing.assert_array_equal(
-        postfilter.extra_channels(52, 16, 0, 40, 50)[3:], postfilter.extra_channels(52, 16, 3, 40, 50)
-    )
+    small = Window(0, 4, 0, 4)
+    assert not np.allclose(postfilter.extra_channels(40, 8, small), postfilter.extra_channels(40, 16, small))
+    # a window's pixels get the channels they have in the whole image
+    whole = postfilter.extra_channels(52, 16, Window(0, 40, 0, 50))
+    np.testing.assert_array_equal(whole[3:30, 7:45], postfilter.extra_channels(52, 16, Window(3, 30, 7, 45)))
 
 
-def test_strips_give_the_whole_image_result(monkeypatch):
+def test_blocks_give_the_whole_image_result(monkeypatch):
     net = random_filter()
     img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
     whole = img.astype(np.float32) / 255
-    given = np.concatenate([whole, postfilter.extra_channels(44, 8, 0, 50, 23)], axis=2)
+    given = np.concatenate([whole, postfilter.extra_channels(44, 8, Window(0, 50, 0, 23))], axis=2)
     expected = np.rint(np.clip(whole + numpy_cnn.forward(net.weights, net.biases, given), 0, 1) * 255)
-    monkeypatch.setattr(numpy_cnn, "STRIP_PIXELS", 7 * 23)  # 8 strips, each with its halo
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)  # 8 x 4 blocks, each with its halo
     np.testing.assert_array_equal(postfilter.apply(net, img, 44, 8), expected.astype(np.uint8))
     other_step = postfilter.apply(net, img, 60, 8)
     assert not np.array_equal(other_step, expected)  # the step index reaches the network

@@ -34,13 +34,13 @@ def test_numpy_forward_matches_torch():
     np.testing.assert_allclose(out, ref, atol=1e-4)
 
 
-def test_strips_give_the_whole_image_result(monkeypatch):
+def test_blocks_give_the_whole_image_result(monkeypatch):
     weights, biases = trainer.export(random_net())
     up = upscaler.Net(weights, biases)
     img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
     whole = img.astype(np.float32) / 255
     expected = np.rint(np.clip(whole + numpy_cnn.forward(weights, biases, whole), 0, 1) * 255).astype(np.uint8)
-    monkeypatch.setattr(numpy_cnn, "STRIP_PIXELS", 7 * 23)  # 8 strips, each with its halo
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)  # 8 x 4 blocks, each with its halo
     np.testing.assert_array_equal(upscaler.apply(up, img), expected)
     gray = upscaler.apply(up, img[..., :1])
     assert gray.shape == (50, 23, 1)

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ..images import to_uint8
 
-STRIP_PIXELS = 1 << 17  # output pixels per strip (~170 rows of a Kodak photo): a strip's activations, not the
-# image's, are in memory (~100 MB at width 32), and the halo's rows are a small share of the work
+BLOCK = 256  # output pixels per side of a block: a block's activations (~30 MB), not the image's, are in memory
+# whatever the image's width, and the halo (the receptive radius on each side) adds under 10 % of the work
+
+
+class Window(NamedTuple):
+    """Rows ``top:bottom`` and columns ``left:right`` of an image."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
 
 
 @dataclass(frozen=True)
@@ -62,22 +72,23 @@ def receptive_radius(n_layers: int) -> int:
     return n_layers
 
 
-def restore(net: Net, render: np.ndarray, extra: Callable[[int, int, int], np.ndarray] | None = None) -> np.ndarray:
-    """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, strip by strip (with a halo of the
-    receptive radius, so strips join exactly). ``extra(top, bottom, width)``: more input channels for rows
-    ``top:bottom`` beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean."""
+def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
+    """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, block by block (each with a halo of
+    the receptive radius, so blocks join exactly). ``extra(window)``: more input channels for the window's
+    pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean."""
     h, w = render.shape[:2]
     r = net.radius
-    strip = max(1, STRIP_PIXELS // w)
     out = np.empty_like(render)
-    for top in range(0, h, strip):
-        lo, hi = max(0, top - r), min(h, top + strip + r)
-        x = render[lo:hi].astype(np.float32) / 255.0
-        rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
-        given = rgb if extra is None else np.concatenate([rgb, extra(lo, hi, w)], axis=2)
-        fixed = rgb + forward(net.weights, net.biases, given)
-        if x.shape[2] == 1:
-            fixed = fixed.mean(axis=2, keepdims=True)
-        rows = fixed[top - lo : top - lo + min(strip, h - top)]
-        out[top : top + rows.shape[0]] = to_uint8(rows)
+    for top in range(0, h, BLOCK):
+        for left in range(0, w, BLOCK):
+            win = Window(max(0, top - r), min(h, top + BLOCK + r), max(0, left - r), min(w, left + BLOCK + r))
+            x = render[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
+            rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+            given = rgb if extra is None else np.concatenate([rgb, extra(win)], axis=2)
+            fixed = rgb + forward(net.weights, net.biases, given)
+            if x.shape[2] == 1:
+                fixed = fixed.mean(axis=2, keepdims=True)
+            y0, x0 = top - win.top, left - win.left
+            block = fixed[y0 : y0 + min(BLOCK, h - top), x0 : x0 + min(BLOCK, w - left)]
+            out[top : top + block.shape[0], left : left + block.shape[1]] = to_uint8(block)
     return out

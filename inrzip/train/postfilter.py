@@ -17,7 +17,7 @@ from .. import inits, postfilter, upscaler
 from ..decoder import decode
 from ..encoder import encode
 from ..files import save_atomic
-from ..nets.numpy_cnn import Net
+from ..nets.numpy_cnn import Net, Window
 from . import manifest
 from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
@@ -41,7 +41,7 @@ def tensors(triples, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
     originals, inputs = [], []
     for orig, render, s in triples:
         h, w = render.shape[:2]
-        extra = postfilter.extra_channels(s, tile, 0, h, w)
+        extra = postfilter.extra_channels(s, tile, Window(0, h, 0, w))
         inputs.append(np.concatenate([render.astype(np.float32) / 255, extra], axis=2))
         originals.append(orig.astype(np.float32) / 255)
     as_t = lambda a: torch.from_numpy(np.stack(a)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
