@@ -6,7 +6,7 @@ the position within the 16x16 tile (cos / sin of the phase in x and y): the netw
 from an edge of the picture and how coarse the quantiser was. Trained on 1x decodes of training crops at
 every level (-q 1..15), measured on 10 val photos at five rates (the decoder alone changes: equal bytes).
 
-python results/levers/post_filter_cond.py WIDTH STEPS > results/levers/post_filter_cond.txt
+python results/levers/post_filter_cond.py WIDTH STEPS [DEPTH] > results/levers/post_filter_cond.txt
 """
 import sys, time, numpy as np, torch
 torch.set_num_threads(int(__import__("os").environ.get("THREADS", "2")))
@@ -15,7 +15,8 @@ from inrzip.images import list_images, load_image
 from inrzip.metrics import psnr_uint8
 
 WIDTH, STEPS = int(sys.argv[1]), int(sys.argv[2])
-N_PAIRS, CROP, PATCH, BATCH, DEPTH = 600, 256, 48, 16, 3
+DEPTH = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+N_PAIRS, CROP, PATCH, BATCH = 600, 256, 48, 16
 t0 = time.time()
 init = inits.load("siren-t16-basis-sr")  # the decodes the filter restores (not the default: it filters already)
 rng = np.random.default_rng(0)
