@@ -7,7 +7,7 @@ way on the CPU; ``device="cuda"`` plugs the codec's torch evaluator into the sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -216,14 +216,19 @@ def colour(
     post-filter at the source size, the learned upscaler above it), resized for downscales (where a restoration
     would cost a source-size filter for detail the resize averages away). ``restore=False``: the networks'
     render alone."""
+    h = job.header
     rgb = render(job, evaluate, chunk, on_tiles)
-    if restore and (job.out_w, job.out_h) == (job.header.width, job.header.height):
+    if restore and (job.out_w, job.out_h) == (h.width, h.height):
         rgb = job.codec.restore(job.init, job.level, rgb)
     rgb = finish(job, rgb)
-    restorer = restore and learned.for_render(
-        job.init.name, job.init.id, (job.header.width, job.header.height), (job.out_w, job.out_h)
-    )
-    return learned.apply(restorer, rgb) if restorer else rgb
+    restorer = restore and learned.for_render(job.init.name, job.init.id, (h.width, h.height), (job.out_w, job.out_h))
+    if not restorer:
+        return rgb
+    if not learned.needs_source(restorer):
+        return learned.apply(restorer, rgb)
+    at_source = replace(job, out_w=h.width, out_h=h.height, render_w=h.width, render_h=h.height)
+    source = job.codec.restore(job.init, job.level, render(at_source, evaluate, chunk))
+    return learned.apply(restorer, rgb, source)
 
 
 def decode(

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .nets import numpy_cnn
 from .nets.numpy_cnn import Net
@@ -90,6 +91,26 @@ def for_render(init_name: str, init_id: str, src: tuple[int, int], out: tuple[in
     return up.net_for(factor) if up.init_id == init_id else None
 
 
-def apply(up: Net, render: np.ndarray) -> np.ndarray:
-    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, block by block."""
-    return numpy_cnn.restore(up, render)
+def needs_source(up: Net) -> bool:
+    """Whether ``up`` also reads the restored source-size decode (networks trained for an init with a
+    post-filter: its 1x decode carries what the filter restored, which the render at the output size lacks)."""
+    return up.inputs > 3
+
+
+def source_channels(restored: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The restored source-size decode ``[h, w, C]`` uint8 resized (Lanczos) to the output: ``[H, W, 3]`` float32
+    in [0, 1], the input the networks that read it were trained on."""
+    im = Image.fromarray(restored[..., 0] if restored.shape[2] == 1 else restored)
+    out = np.asarray(im.resize((width, height), Image.Resampling.LANCZOS), np.float32).reshape(height, width, -1)
+    return np.repeat(out, 3, axis=2) / 255 if out.shape[2] == 1 else out / 255
+
+
+def apply(up: Net, render: np.ndarray, source: np.ndarray | None = None) -> np.ndarray:
+    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, block by block;
+    ``source``: the restored source-size decode, for the networks that read it."""
+    if not needs_source(up):
+        return numpy_cnn.restore(up, render)
+    if source is None:
+        raise ValueError("this upscaler reads the restored source-size decode")
+    extra = source_channels(source, render.shape[1], render.shape[0])
+    return numpy_cnn.restore(up, render, lambda win: extra[win.top : win.bottom, win.left : win.right])

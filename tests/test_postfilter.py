@@ -137,3 +137,28 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out)])
         assert r.exit_code != 0 and msg in r.output
     assert existing.read_bytes() == b"keep"
+
+
+def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init, photo_dir, tmp_path, monkeypatch):
+    """Trained for an init with a post-filter, the upscaler's networks read the render and the filtered 1x decode
+    resized; the decoder gives them both, block by block as whole."""
+    torch.set_num_threads(1)
+    filtered = inits.load(str(filtered_init))
+    triples = cnn_trainer.make_pairs(str(photo_dir), filtered, (2,), 2, 32, (2.0,), seed=0)
+    assert all(src.shape == (32, 32, 3) and src.dtype == np.float32 for _, _, src in triples)
+    out = filtered_init.parent / "upscalers" / f"{filtered.name}.npz"
+    cnn_trainer.train(
+        str(photo_dir), out, str(filtered_init), factors=(2,), n_pairs=2, crop=32, bpps=(2.0,),
+        cnn=cnn_trainer.CnnTraining(steps=5, width=8, depth=1, batch=2, patch=16, lr=3e-3), log=lambda m: None,
+    )  # fmt: skip
+    net = upscaler.for_render(filtered.name, filtered.id, (24, 20), (48, 40))
+    assert net is not None and net.inputs == 6 and upscaler.needs_source(net) and len(triples) == 2
+    enc = encoder.encode(smooth_photo(20, 24, 5), quality=8, init=filtered)
+    big = decoder.decode(enc.data, size="48x40")
+    render = decoder.decode(enc.data, size="48x40", restore=False)
+    expected = upscaler.apply(net, render, decoder.decode(enc.data))
+    np.testing.assert_array_equal(big, expected)
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)
+    np.testing.assert_array_equal(upscaler.apply(net, render, decoder.decode(enc.data)), expected)
+    with pytest.raises(ValueError, match="source"):
+        upscaler.apply(net, render)

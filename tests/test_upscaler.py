@@ -88,5 +88,5 @@ def test_pairs_are_coded_renders_of_the_crops(tiny_basis, photo_dir):
     torch.set_num_threads(1)
     init = inits.load(tiny_basis)
     pairs = trainer.make_pairs(str(photo_dir), init, (2,), 2, 32, (1.0,), seed=0)
-    assert all(o.shape == r.shape == (32, 32, 3) for o, r in pairs)
-    assert any(not np.array_equal(o, r) for o, r in pairs)
+    assert all(o.shape == r.shape == (32, 32, 3) and src is None for o, r, src in pairs)  # no post-filter: no source
+    assert any(not np.array_equal(o, r) for o, r, _ in pairs)

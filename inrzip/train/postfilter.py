@@ -82,7 +82,8 @@ def train(
 
 def _share_upscaler(source, out: Path, command: str, train_dir: str, log: Callable[[str], None]) -> None:
     """The new init renders exactly as its source (same body, basis and values): the source's learned upscaler
-    restores its upscales too, so it is written beside the new init under the new init's name and id."""
+    restores its upscales too, so it is written beside the new init under the new init's name and id, a start
+    until one that also reads the filtered decode is trained (``inrzip train-upscaler --init NEW``)."""
     path = upscaler.path_for(source.name)
     if path is None or upscaler.load(path).init_id != source.id:
         return

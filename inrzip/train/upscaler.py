@@ -36,16 +36,21 @@ class CnnTraining:
 
 def make_pairs(
     train_dir: str, init, factors: tuple[int, ...], count: int, crop: int, bpps: tuple[float, ...], seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``count`` (original crop, plain render) pairs: each crop downscaled (Lanczos) by a factor, encoded at one of
-    ``bpps`` of the small image, rendered back at the crop's size without the upscaler."""
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """``count`` (original crop, plain render, source) triples: each crop downscaled (Lanczos) by a factor,
+    encoded at one of ``bpps`` of the small image, rendered back at the crop's size without the upscaler.
+    ``source``: for an init with a post-filter, its restored 1x decode resized to the crop (the networks'
+    second input, :func:`inrzip.upscaler.source_channels`), else None."""
     rng = np.random.default_rng(seed)
+    with_source = getattr(init, "post_filter", None) is not None
     pairs = []
     for i, orig in enumerate(itertools.islice(random_crops(train_dir, crop, rng), count)):
         f = factors[i % len(factors)]
         small = np.asarray(Image.fromarray(orig).resize((crop // f, crop // f), Image.Resampling.LANCZOS))
         enc = encode(small, bpp=float(rng.choice(bpps)), init=init)
-        pairs.append((orig, decode(enc.data, size=(crop, crop), init=init, restore=False)))
+        plain = decode(enc.data, size=(crop, crop), init=init, restore=False)
+        source = model.source_channels(decode(enc.data, init=init), crop, crop) if with_source else None
+        pairs.append((orig, plain, source))
     return pairs
 
 
@@ -100,11 +105,12 @@ def train(
 
 
 def fit(pairs, cnn: CnnTraining, log: Callable[[str], None]) -> torch.nn.Sequential:
-    """The residual CNN fitted to (original, render) uint8 pairs: render + net(render) ~ original."""
-    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float() / 255  # noqa: E731
-    originals = torch.stack([to_t(o) for o, _ in pairs])
-    renders = torch.stack([to_t(r) for _, r in pairs])
-    return fit_residual(originals, renders, cnn, log)
+    """The residual CNN fitted to (original, render, source) triples: render + net(render, source) ~ original
+    (``source`` None: the render alone)."""
+    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()  # noqa: E731
+    originals = torch.stack([to_t(o) / 255 for o, _, _ in pairs])
+    inputs = torch.stack([torch.cat([to_t(r) / 255, *([] if s is None else [to_t(s)])]) for _, r, s in pairs])
+    return fit_residual(originals, inputs, cnn, log)
 
 
 def fit_residual(
