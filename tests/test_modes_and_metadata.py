@@ -1,5 +1,6 @@
 """Gray, alpha and metadata end to end: what goes in comes back in the same mode, with its EXIF, ICC and XMP."""
 
+import functools
 import io
 
 import numpy as np
@@ -15,7 +16,9 @@ from inrzip.format import container
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></x:xmpmeta>'
 
 
+@functools.cache
 def srgb_icc() -> bytes:
+    """One profile per run: lcms stamps the creation time into the header, so two made a second apart differ."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
