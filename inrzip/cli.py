@@ -622,6 +622,25 @@ def train(train_dir, val_dir, out, threads, device, **settings) -> None:
         click.echo(f"wrote {path}")
 
 
+def _npz_out(out: str) -> Path:
+    """A training command's output path, refused (before torch is imported) unless it is an .npz."""
+    if not str(out).endswith(".npz"):
+        raise InrzipError("--out must end in .npz")
+    return Path(out)
+
+
+def _run_training(train, *args, **kwargs) -> None:
+    """Run a trainer that writes ``args[1]`` with the command line (for its manifest) and a log on stderr; its
+    missing-data and bad-setting errors become one line."""
+    import sys
+
+    try:
+        train(*args, command="inrzip " + " ".join(sys.argv[1:]), log=lambda m: click.echo(m, err=True), **kwargs)
+    except (FileNotFoundError, ValueError) as e:
+        raise InrzipError(str(e)) from None
+    click.echo(f"wrote {args[1]}")
+
+
 @main.command("train-basis")
 @train_data_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output file, e.g. weights/NAME.npz.")
@@ -642,30 +661,15 @@ def train(train_dir, val_dir, out, threads, device, **settings) -> None:
 @click.option("--upscale-weight", default=1.0, show_default=True, help="Weight of the upscaling loss.")
 def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, factors, upscale_weight) -> None:
     """Meta-train a shared-body initialization (ANIL with the head solved exactly; the default init)."""
-    import sys
-
+    out = _npz_out(out)
     from .nets.arch import SirenConfig
     from .train import anil
 
-    if not str(out).endswith(".npz"):
-        raise InrzipError("--out must end in .npz")
     cfg = SirenConfig(width=width, depth=depth, w0=w0, tile=tile)
-    try:
-        anil.train(
-            train_dir,
-            Path(out),
-            cfg,
-            steps=steps,
-            n_tiles=n_tiles,
-            seed=seed,
-            command="inrzip " + " ".join(sys.argv[1:]),
-            log=lambda m: click.echo(m, err=True),
-            upscale=tuple(factors),
-            upscale_weight=upscale_weight,
-        )
-    except (FileNotFoundError, ValueError) as e:
-        raise InrzipError(str(e)) from None
-    click.echo(f"wrote {out}")
+    _run_training(
+        anil.train, train_dir, out, cfg, steps=steps, n_tiles=n_tiles, seed=seed, upscale=tuple(factors),
+        upscale_weight=upscale_weight,
+    )  # fmt: skip
 
 
 @main.command("train-upscaler")
@@ -687,10 +691,7 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, depth, seed, threads) -> None:
     """Train the learned upscaler that restores an init's renders above the source size."""
-    import sys
-
-    if not str(out).endswith(".npz"):
-        raise InrzipError("--out must end in .npz")
+    out = _npz_out(out)
     import torch
 
     from . import inits
@@ -698,20 +699,9 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 
     if threads:
         torch.set_num_threads(threads)
-    try:
-        upscaler.train(
-            train_dir,
-            Path(out),
-            init_name or inits.DEFAULT_INIT,
-            factors=tuple(factors) or (2, 4),
-            n_pairs=n_pairs,
-            cnn=upscaler.CnnTraining(steps=steps, width=width, depth=depth, seed=seed),
-            command="inrzip " + " ".join(sys.argv[1:]),
-            log=lambda m: click.echo(m, err=True),
-        )
-    except (FileNotFoundError, ValueError) as e:
-        raise InrzipError(str(e)) from None
-    click.echo(f"wrote {out}")
+    cnn = upscaler.CnnTraining(steps=steps, width=width, depth=depth, seed=seed)
+    init_name = init_name or inits.DEFAULT_INIT
+    _run_training(upscaler.train, train_dir, out, init_name, factors=tuple(factors) or (2, 4), n_pairs=n_pairs, cnn=cnn)
 
 
 @main.command("train-postfilter")
@@ -730,11 +720,8 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads, force) -> None:
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
-    import sys
-
-    if not str(out).endswith(".npz"):
-        raise InrzipError("--out must end in .npz")
-    if Path(out).exists() and not force:
+    out = _npz_out(out)
+    if out.exists() and not force:
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
     import torch
 
@@ -743,19 +730,8 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
 
     if threads:
         torch.set_num_threads(threads)
-    try:
-        postfilter.train(
-            train_dir,
-            Path(out),
-            init_name,
-            n_pairs=n_pairs,
-            cnn=CnnTraining(steps=steps, width=width, depth=depth, seed=seed),
-            command="inrzip " + " ".join(sys.argv[1:]),
-            log=lambda m: click.echo(m, err=True),
-        )
-    except (FileNotFoundError, ValueError) as e:
-        raise InrzipError(str(e)) from None
-    click.echo(f"wrote {out}")
+    cnn = CnnTraining(steps=steps, width=width, depth=depth, seed=seed)
+    _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn)
 
 
 # the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch

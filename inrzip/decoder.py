@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from . import codecs, inits, tiles
 from . import upscaler as learned
@@ -20,7 +19,7 @@ from .codecs import Codec, Evaluate
 from .errors import InrzipError
 from .format import container
 from .format.container import Extras, Header
-from .images import to_uint8
+from .images import resize, to_uint8
 
 MAX_OUTPUT_PIXELS = 1 << 28  # refuse decodes that would need more than ~0.8 GB of 8-bit output
 DECODE_CHUNK = 1024  # tiles per batch, further capped so a batch holds ~1M output points
@@ -199,14 +198,7 @@ def finish(job: Job, rgb: np.ndarray) -> np.ndarray:
     """Downscales: filter the source-size render to the output with Lanczos, so detail is averaged, not aliased."""
     if (job.render_w, job.render_h) == (job.out_w, job.out_h):
         return rgb
-    return _resize(rgb, job.out_w, job.out_h)
-
-
-def _resize(a: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Lanczos resize of ``[H, W, C]`` uint8 (C 1 or 3)."""
-    im = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
-    out = np.asarray(im.resize((width, height), Image.Resampling.LANCZOS))
-    return out.reshape(height, width, a.shape[2])
+    return resize(rgb, job.out_w, job.out_h)
 
 
 def colour(
@@ -293,7 +285,7 @@ def _alpha(job: Job, device: str, init: Any) -> np.ndarray | None:
         plane = np.unpackbits(bits)[: h.width * h.height].reshape(h.height, h.width) * np.uint8(255)
         if (h.width, h.height) == (job.out_w, job.out_h):
             return plane
-        return _resize(plane[..., None], job.out_w, job.out_h)[..., 0]
+        return resize(plane[..., None], job.out_w, job.out_h)[..., 0]
     if "alpha" in sections:
         nested = prepare(sections["alpha"], (job.out_w, job.out_h), init)
         n = nested.header

@@ -18,6 +18,12 @@ def to_uint8(pred: np.ndarray) -> np.ndarray:
     return np.rint(np.clip(pred, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+def resize(a: np.ndarray, width: int, height: int, method=Image.Resampling.LANCZOS) -> np.ndarray:
+    """``[H, W, C]`` uint8 (C 1 or 3) resized with Pillow (Lanczos unless told): ``[height, width, C]``."""
+    im = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
+    return np.asarray(im.resize((width, height), method)).reshape(height, width, a.shape[2])
+
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}
 
 

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from .images import resize
 from .nets import numpy_cnn
 from .nets.numpy_cnn import Net
 
@@ -98,11 +98,10 @@ def needs_source(up: Net) -> bool:
 
 
 def source_channels(restored: np.ndarray, width: int, height: int) -> np.ndarray:
-    """The restored source-size decode ``[h, w, C]`` uint8 resized (Lanczos) to the output: ``[H, W, 3]`` float32
-    in [0, 1], the input the networks that read it were trained on."""
-    im = Image.fromarray(restored[..., 0] if restored.shape[2] == 1 else restored)
-    out = np.asarray(im.resize((width, height), Image.Resampling.LANCZOS), np.float32).reshape(height, width, -1)
-    return np.repeat(out, 3, axis=2) / 255 if out.shape[2] == 1 else out / 255
+    """The restored source-size decode ``[h, w, C]`` uint8 resized (Lanczos) to the output, as RGB: ``[H, W, 3]``
+    uint8, the input (over 255) the networks that read it were trained on; 8-bit until a block needs it."""
+    out = resize(restored, width, height)
+    return np.repeat(out, 3, axis=2) if out.shape[2] == 1 else out
 
 
 def apply(up: Net, render: np.ndarray, source: np.ndarray | None = None) -> np.ndarray:
@@ -113,4 +112,6 @@ def apply(up: Net, render: np.ndarray, source: np.ndarray | None = None) -> np.n
     if source is None:
         raise ValueError("this upscaler reads the restored source-size decode")
     extra = source_channels(source, render.shape[1], render.shape[0])
-    return numpy_cnn.restore(up, render, lambda win: extra[win.top : win.bottom, win.left : win.right])
+    return numpy_cnn.restore(
+        up, render, lambda win: extra[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
+    )

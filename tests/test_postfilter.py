@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import smooth_photo
-from inrzip import decoder, encoder, inits, postfilter, upscaler
+from inrzip import decoder, encoder, images, inits, postfilter, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
 from inrzip.nets import numpy_cnn
@@ -99,7 +99,7 @@ def test_an_init_with_a_filter_restores_its_files_and_only_its_files(filtered_in
     np.testing.assert_array_equal(decoder.decode(old.data), decoder.decode(old.data, restore=False))
     # a downscale resizes the networks' render; an upscale is the source init's, upscaler included
     half = decoder.decode(new.data, size="24x20")
-    np.testing.assert_array_equal(half, decoder._resize(plain, 24, 20))
+    np.testing.assert_array_equal(half, images.resize(plain, 24, 20))
     assert upscaler.for_render(filtered.name, filtered.id, (48, 40), (96, 80)) is not None
     big = decoder.decode(new.data, size="96x80")
     np.testing.assert_array_equal(big, decoder.decode(old.data, size="96x80"))
@@ -145,7 +145,7 @@ def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init
     torch.set_num_threads(1)
     filtered = inits.load(str(filtered_init))
     triples = cnn_trainer.make_pairs(str(photo_dir), filtered, (2,), 2, 32, (2.0,), seed=0)
-    assert all(src.shape == (32, 32, 3) and src.dtype == np.float32 for _, _, src in triples)
+    assert all(src.shape == (32, 32, 3) and src.dtype == np.uint8 for _, _, src in triples)
     out = filtered_init.parent / "upscalers" / f"{filtered.name}.npz"
     cnn_trainer.train(
         str(photo_dir), out, str(filtered_init), factors=(2,), n_pairs=2, crop=32, bpps=(2.0,),

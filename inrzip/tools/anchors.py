@@ -68,7 +68,8 @@ def _jxl_sweep(distances: tuple[float, ...]) -> tuple[int, ...]:
     return tuple(round(np.log(d / JXL_DISTANCE) / np.log(JXL_RATIO)) for d in distances)
 
 
-# name -> (label, lowest, highest, sweep, the factory of (encode, decode); None where a library is missing)
+# name -> (label, lowest, highest, sweep, the factory of (encode, decode); it raises ImportError where a library
+# is missing)
 SPECS = {
     "jpeg": ("JPEG (Pillow, 4:2:0)", 1, 95, (1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95),
              lambda: _pillow("JPEG", subsampling=2)),

@@ -15,7 +15,7 @@ from .. import codecs, images, inits
 from ..decoder import decode
 from ..encoder import encode
 from ..format.container import read_header
-from ..images import list_images
+from ..images import list_images, resize
 from ..metrics import ms_ssim, psnr_uint8, seam_ratio
 from ..nets.device import pick_device
 from ..search import nearest_size
@@ -466,13 +466,13 @@ def run_upscale(
             outputs = {
                 "inrzip render": decode(enc.data, size=(w, h), init=loaded),
                 "inrzip render, no upscaler": decode(enc.data, size=(w, h), init=loaded, restore=False),
-                "inrzip 1x + Lanczos": _resize(one, w, h, Image.Resampling.LANCZOS),
-                "inrzip 1x + bicubic": _resize(one, w, h, Image.Resampling.BICUBIC),
+                "inrzip 1x + Lanczos": resize(one, w, h),
+                "inrzip 1x + bicubic": resize(one, w, h, Image.Resampling.BICUBIC),
             }
             for anchor in found:
                 _, adata = at_size(small, len(enc.data), anchor)
                 back = anchor.decode(adata)
-                outputs[f"{anchor.name.upper()} + Lanczos"] = _resize(back, w, h, Image.Resampling.LANCZOS)
+                outputs[f"{anchor.name.upper()} + Lanczos"] = resize(back, w, h)
             base = dict(image=path.name, target_bpp=target, bpp_small=enc.bpp, bytes=len(enc.data))
             for method, img in outputs.items():
                 rows.append(
@@ -492,10 +492,6 @@ def run_upscale(
         "rows": rows,
         "means": _upscale_means(rows),
     }
-
-
-def _resize(img: np.ndarray, w: int, h: int, method) -> np.ndarray:
-    return np.asarray(Image.fromarray(img).resize((w, h), method))
 
 
 def _upscale_means(rows: list[dict]) -> list[dict]:

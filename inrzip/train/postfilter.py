@@ -85,11 +85,12 @@ def _share_upscaler(source, out: Path, command: str, train_dir: str, log: Callab
     restores its upscales too, so it is written beside the new init under the new init's name and id, a start
     until one that also reads the filtered decode is trained (``inrzip train-upscaler --init NEW``)."""
     path = upscaler.path_for(source.name)
-    if path is None or upscaler.load(path).init_id != source.id:
+    shared = None if path is None else upscaler.load(path)
+    if shared is None or shared.init_id != source.id:
         return
     dest = out.parent / "upscalers" / f"{out.stem}.npz"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    upscaler.save(dest, inits.file_id(out), upscaler.load(path).nets)
+    upscaler.save(dest, inits.file_id(out), shared.nets)
     manifest.record(
         dest, command, train_dir, None, {"copied_from": str(path.name)}, 0.0, {"init_id": inits.file_id(out)}
     )

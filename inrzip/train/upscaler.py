@@ -107,9 +107,9 @@ def train(
 def fit(pairs, cnn: CnnTraining, log: Callable[[str], None]) -> torch.nn.Sequential:
     """The residual CNN fitted to (original, render, source) triples: render + net(render, source) ~ original
     (``source`` None: the render alone)."""
-    to_t = lambda a: torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()  # noqa: E731
+    to_t = lambda a: torch.from_numpy(np.array(a)).permute(2, 0, 1).float()  # noqa: E731  (a copy: decodes may be read-only)
     originals = torch.stack([to_t(o) / 255 for o, _, _ in pairs])
-    inputs = torch.stack([torch.cat([to_t(r) / 255, *([] if s is None else [to_t(s)])]) for _, r, s in pairs])
+    inputs = torch.stack([torch.cat([to_t(r) / 255, *([] if s is None else [to_t(s) / 255])]) for _, r, s in pairs])
     return fit_residual(originals, inputs, cnn, log)
 
 
