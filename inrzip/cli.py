@@ -734,6 +734,25 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
     _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn)
 
 
+@main.command("train-predictor")
+@train_data_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The new init, e.g. weights/NAME.npz.")
+@click.option("--init", "init_name", default="siren-t16-basis-pf", show_default=True, help="The init it predicts for.")
+@click.option("--photos", default=200, show_default=True, help="Training photos (spread over the folder).")
+@click.option("--crop", default=512, show_default=True, help="Centre crop of each photo, pixels.")
+@click.option("--m", "m", default=32, show_default=True, help="Coefficients predicted per channel.")
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
+def train_predictor(train_dir, out, init_name, photos, crop, m, force) -> None:
+    """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
+    tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
+    out = _npz_out(out)
+    if out.exists() and not force:
+        raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    from .train import predictor
+
+    _run_training(predictor.train, train_dir, out, init_name, photos=photos, crop=crop, m=m)
+
+
 # the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch
 HYPOTHESIS_ROWS = ("base", "lr-3e-4", "lr-1e-3", "fold-w0", "layer-wise", "rounds-1000", "rounds-3000")
 

@@ -199,7 +199,9 @@ def save_body(
         colour=np.asarray(colour, np.float32),
         deadzone=np.array(DEADZONE),
     )
-    arrays["pmf"], arrays["activity_pmf"], arrays["group_first"] = tables(klt, lrms, qualities, DEADZONE)
+    arrays["pmf"], arrays["activity_pmf"], arrays["group_first"] = tables(
+        lambda s: basis.deadzone_quantize(klt[:, basis.stored(lrms, s)], s, DEADZONE), lrms, qualities
+    )
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     basis.save(out, cfg, arrays, list(qualities))
@@ -209,10 +211,12 @@ def save_body(
 
 
 def tables(
-    klt: np.ndarray, lrms: np.ndarray, qualities: tuple[int, ...], deadzone: float
+    quantized: Callable[[int], np.ndarray], lrms: np.ndarray, qualities: tuple[int, ...], predicted: int = 0
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Categorical models of q per (step octave, activity bucket, class) and of the bucket per octave, counted
-    over the training coefficients at every other step index of each octave that the qualities touch.
+    over ``quantized(s) [B, n]``, the training tiles' q at step index ``s`` (the columns :func:`basis.stored`
+    keeps; ``predicted``: the coefficients a predicting init always stores), at every other step index of each
+    octave that the qualities touch.
 
     One set per octave: measured on val, 11-16 % fewer bits than one set pooled over all rates
     (README). Every symbol keeps a small floor, so any q in range stays codable (at a cost).
@@ -225,8 +229,8 @@ def tables(
         counts = np.zeros(basis.N_ACTIVITY * basis.N_CLASSES * width)
         buckets = np.zeros(basis.N_ACTIVITY)
         for s in range(octave * basis.PER_OCTAVE, (octave + 1) * basis.PER_OCTAVE, 2):
-            keep = lrms + s >= basis.KEEP
-            q = basis.deadzone_quantize(klt[:, keep], s, deadzone)
+            keep = basis.stored(lrms, s, predicted)
+            q = quantized(s)
             act = basis.activity(q)
             cls = np.broadcast_to(basis.class_of(lrms, s)[keep], q.shape)
             index = (act[:, None] * basis.N_CLASSES + cls) * width + q + basis.RMAX

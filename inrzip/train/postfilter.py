@@ -76,11 +76,11 @@ def train(
     settings = dict(source_init=init.name, source_init_id=init.id, n_pairs=n_pairs, crop=crop) | asdict(cnn)
     manifest.record(out, command, train_dir, None, settings, time.time() - t0, {})
     log(f"wrote {out} ({time.time() - t0:.0f} s)")
-    _share_upscaler(init, out, command, train_dir, log)
+    share_upscaler(init, out, command, train_dir, log)
     return out
 
 
-def _share_upscaler(source, out: Path, command: str, train_dir: str, log: Callable[[str], None]) -> None:
+def share_upscaler(source, out: Path, command: str, train_dir: str, log: Callable[[str], None]) -> None:
     """The new init renders exactly as its source (same body, basis and values): the source's learned upscaler
     restores its upscales too, so it is written beside the new init under the new init's name and id, a start
     until one that also reads the filtered decode is trained (``inrzip train-upscaler --init NEW``)."""

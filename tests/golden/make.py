@@ -66,6 +66,17 @@ CASES = [
     ("pf-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-pf", "-q", "8"], "96x72", "rgb", "0.3.0"),
     ("pf-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-pf", "-q", "6"], None, "gray", "0.3.0"),
     ("pf-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-pf", "-q", "9"], None, "rgba-soft", "0.3.0"),
+    # intra prediction (0.4.0): wavefronts over a grid of tiles, one row, one column, one tile, cut tiles, gray
+    ("ip-q3", 48, 64, 1, ["--init", "siren-t16-basis-ip", "-q", "3"], None, "rgb", "0.4.0"),
+    ("ip-q15", 48, 64, 1, ["--init", "siren-t16-basis-ip", "-q", "15"], None, "rgb", "0.4.0"),
+    ("ip-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-ip", "--bpp", "0.5"], None, "rgb", "0.4.0"),
+    ("ip-1x1", 1, 1, 4, ["--init", "siren-t16-basis-ip", "-q", "8"], None, "rgb", "0.4.0"),
+    ("ip-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-ip", "-q", "12"], None, "rgb", "0.4.0"),
+    ("ip-strip-200x3", 3, 200, 5, ["--init", "siren-t16-basis-ip", "-q", "12"], None, "rgb", "0.4.0"),
+    ("ip-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-ip", "-q", "8"], "32", "rgb", "0.4.0"),
+    ("ip-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-ip", "-q", "8"], "96x72", "rgb", "0.4.0"),
+    ("ip-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-ip", "-q", "6"], None, "gray", "0.4.0"),
+    ("ip-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-ip", "-q", "9"], None, "rgba-soft", "0.4.0"),
 ]
 
 

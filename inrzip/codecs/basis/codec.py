@@ -82,7 +82,7 @@ class BasisCodec:
         if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s, gray).sum()):
             raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
         q = entropy.decode(raw, header.tiles, basis.classes(init, s, gray), *basis.tables_for(init, s), basis.RMAX)
-        return Level(s, gray), (q * np.float32(basis.step(s))).astype(np.float32)
+        return Level(s, gray), basis.dequantize(init, q, s, header.width, header.height, gray)
 
     def evaluator(self, init: BasisLadder, level: Level, device=None) -> Evaluate:
         if device is not None:
@@ -122,9 +122,8 @@ def pack(
 ) -> bytes:
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
     keep = basis.mask(ladder, step_index, gray)
-    cls = basis.classes(ladder, step_index, gray)
-    q = basis.rdo_quantize(ladder, coef[:, keep], step_index, cls, RDO_LAMBDA)
-    raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX)
+    q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA)
+    raw = entropy.encode(q, basis.classes(ladder, step_index, gray), *basis.tables_for(ladder, step_index), basis.RMAX)
     fields = dict(
         init=ladder.id,
         quality=step_index,

@@ -22,7 +22,7 @@ so encoder and decoder agree bit for bit on any machine.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,6 +33,9 @@ from ...files import save_atomic
 from ...nets import numpy_siren
 from ...nets.arch import SirenConfig
 from ...nets.numpy_cnn import Net
+from ...tiles import grid_shape
+from . import predict
+from .predict import Predictor
 
 FORMAT = "inrzip-basis-1"
 PER_OCTAVE = 16  # step indices per octave: --bpp lands within ~2 % by choosing one
@@ -67,6 +70,7 @@ class BasisLadder:
     deadzone: float  # the encoder's rounding threshold the tables were made with
     qualities: tuple[int, ...]  # step index of each user quality level, 1 = smallest file
     post_filter: Net | None = None  # the source-size render's post-filter (inrzip.postfilter), where it has one
+    predictor: Predictor | None = None  # intra prediction of each tile's first coefficients (predict), where it has one
 
     @property
     def k(self) -> int:
@@ -88,11 +92,19 @@ def mask(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
 
     The ladder's pruning: a coefficient that would round to zero in nearly every tile is never
     stored, so it costs no bits; the coarser the step, the fewer survive. A gray image stores the
-    first colour axis (the luma-like one) alone: its other coefficients carry no picture.
+    first colour axis (the luma-like one) alone: its other coefficients carry no picture. Predicted
+    coefficients are always stored: their residuals cost next to nothing where they are small.
     """
-    keep = ladder.lrms + s >= KEEP
+    keep = stored(ladder.lrms, s, 0 if ladder.predictor is None else ladder.predictor.m)
     if gray:
         keep[1:] = False
+    return keep
+
+
+def stored(lrms: np.ndarray, s: int, predicted: int = 0) -> np.ndarray:
+    """``[3, K]`` bool: the coefficients of a colour file at ``s`` (:func:`mask`), the first ``predicted`` always."""
+    keep = lrms + s >= KEEP
+    keep[:, :predicted] = True
     return keep
 
 
@@ -140,13 +152,60 @@ def rdo_quantize(ladder: BasisLadder, coef: np.ndarray, s: int, cls: np.ndarray,
     (val: lam 0.1 gave +0.18 dB at 0.5 bpp, BD-rate -4.1 % against the dead zone; results/levers/rdoq.txt).
     Tiles are independent (their activity is their own), so they go RDO_BLOCK at a time.
     """
-    pmf, _ = tables_for(ladder, s)
-    bits = -np.log2(np.maximum(pmf, 1e-300))  # [activity, class, 2 RMAX + 1]
+    bits = code_lengths(ladder, s)
     out = np.empty(coef.shape, np.int32)
     for start in range(0, coef.shape[0], RDO_BLOCK):
         block = coef[start : start + RDO_BLOCK]
         out[start : start + RDO_BLOCK] = _rdo_block(ladder, block, s, cls, lam, bits)
     return out
+
+
+def code_lengths(ladder: BasisLadder, s: int) -> np.ndarray:
+    """``[activity, class, 2 RMAX + 1]`` bits of each q under the models of step index ``s``."""
+    pmf, _ = tables_for(ladder, s)
+    return -np.log2(np.maximum(pmf, 1e-300))
+
+
+def quantize(
+    ladder: BasisLadder, coef: np.ndarray, s: int, width: int, height: int, gray: bool, lam: float
+) -> np.ndarray:
+    """The ``q [tiles, n]`` a file at step index ``s`` stores for fitted coefficients ``coef [tiles, 3, K]``:
+    :func:`rdo_quantize` of the coefficients, or with a predictor of their residuals, wavefront by wavefront
+    (each front predicted from the decoded fronts before it, as the decoder will)."""
+    keep = mask(ladder, s, gray)
+    cls = classes(ladder, s, gray)
+    if ladder.predictor is None:
+        return rdo_quantize(ladder, coef[:, keep], s, cls, lam)
+    m, bits, step_size = ladder.predictor.m, code_lengths(ladder, s), np.float32(step(s))
+    q = np.empty((coef.shape[0], int(keep.sum())), np.int32)
+
+    def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
+        residual = coef[idx].copy()
+        residual[:, :, :m] -= guess
+        q[idx] = _rdo_block(ladder, residual[:, keep], s, cls, lam, bits)
+        decoded = expand(ladder, s, q[idx] * step_size, gray)
+        decoded[:, :, :m] += guess
+        return decoded
+
+    predict.run(ladder.predictor, *grid_shape(height, width, ladder.cfg.tile), 1 if gray else 3, code)
+    return q
+
+
+def dequantize(ladder: BasisLadder, q: np.ndarray, s: int, width: int, height: int, gray: bool) -> np.ndarray:
+    """The stored values ``[tiles, n]`` float32 of a file's ``q``: steps, plus the predictions where the init
+    predicts (the inverse of :func:`quantize` up to the quantiser's error)."""
+    values = (q * np.float32(step(s))).astype(np.float32)
+    if ladder.predictor is None:
+        return values
+    m, keep = ladder.predictor.m, mask(ladder, s, gray)
+    full = expand(ladder, s, values, gray)
+
+    def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
+        full[idx, :, :m] += guess
+        return full[idx]
+
+    predict.run(ladder.predictor, *grid_shape(height, width, ladder.cfg.tile), 1 if gray else 3, code)
+    return full[:, keep]
 
 
 def _rdo_block(ladder: BasisLadder, coef: np.ndarray, s: int, cls: np.ndarray, lam: float, bits) -> np.ndarray:
@@ -248,6 +307,9 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         post_filter=postfilter.from_arrays(z),
     )
     k = ladder.basis.shape[2]
+    found = predict.from_arrays(z, lambda coords: functions(ladder, coords), cfg.tile, k)
+    if found is not None:
+        ladder = replace(ladder, predictor=found)
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
         raise ValueError("basis, rms and lrms shapes do not agree")
     groups = ladder.pmf.shape[0]

@@ -1,0 +1,140 @@
+"""Intra prediction: the coding order, the features, the maps, the closed loop, and an init that carries them."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from conftest import smooth_photo
+from inrzip import decoder, encoder, inits
+from inrzip.cli import main
+from inrzip.codecs.basis import model as basis
+from inrzip.codecs.basis import predict
+from inrzip.metrics import psnr_uint8
+from inrzip.train import predictor as trainer
+
+
+@pytest.mark.parametrize("ny,nx", [(1, 1), (1, 5), (4, 1), (3, 2), (5, 7)])
+def test_every_tile_comes_once_after_the_neighbours_it_reads(ny, nx):
+    order = np.full((ny, nx), -1)
+    for t, (i, j) in enumerate(predict.fronts(ny, nx)):
+        assert len(i) and np.all(order[i, j] == -1)
+        order[i, j] = t
+    assert np.all(order >= 0)
+    for i in range(ny):
+        for j in range(nx):
+            for di, dj in ((-1, 0), (0, -1), (-1, 1), (-1, -1)):
+                if 0 <= i + di < ny and 0 <= j + dj < nx:
+                    assert order[i + di, j + dj] < order[i, j]
+
+
+def test_features_read_the_neighbours_borders_and_zero_the_missing():
+    ny, nx, t = 3, 4, 4
+    rng = np.random.default_rng(0)
+    bottom = rng.normal(size=(ny, nx, t, 3)).astype(np.float32)
+    right = rng.normal(size=(ny, nx, t, 3)).astype(np.float32)
+    i, j = np.meshgrid(np.arange(ny), np.arange(nx), indexing="ij")
+    feats, pattern = predict.features(bottom, right, i.ravel(), j.ravel())
+    assert feats.shape == (ny * nx, predict.n_features(t)) and np.all(feats[:, -1] == 1)
+    assert set(pattern.tolist()) <= set(predict.PATTERNS)
+    b = 3 * t
+    inner = 1 * nx + 2  # tile (1, 2): all four neighbours
+    np.testing.assert_array_equal(feats[inner, :b], bottom[0, 2].ravel())
+    np.testing.assert_array_equal(feats[inner, b : 2 * b], bottom[0, 3].ravel())
+    np.testing.assert_array_equal(feats[inner, 2 * b : 3 * b], right[1, 1].ravel())
+    np.testing.assert_array_equal(feats[inner, 3 * b : 3 * b + 3], bottom[0, 1, -1])
+    assert pattern[inner] == 15 and pattern[0] == 0 and np.all(feats[0, :-1] == 0)
+    last = 1 * nx + 3  # the last column has no top-right neighbour
+    assert pattern[last] == 13 and np.all(feats[last, b : 2 * b] == 0)
+    assert pattern[2] == predict.LEFT and np.all(feats[2, : 2 * b] == 0)  # first row: the left tile alone
+
+
+def test_fit_maps_recovers_a_linear_map_per_pattern():
+    rng = np.random.default_rng(1)
+    t, n = 2, 4000
+    f = predict.n_features(t)
+    feats = rng.normal(size=(n, f)).astype(np.float32)
+    feats[:, -1] = 1
+    true = rng.normal(size=(f, 3, 2))
+    targets = np.einsum("nf,fcm->ncm", feats, true)
+    maps = trainer.fit_maps(feats, targets, t, ridge=1e-6)
+    np.testing.assert_allclose(maps[15], true, atol=1e-3)
+    assert np.all(maps[[p for p in range(16) if p not in predict.PATTERNS]] == 0)
+    # with neighbours missing, the map reads none of their features
+    assert np.all(maps[predict.LEFT][: 2 * 3 * t] == 0) and np.all(maps[0][:-1] == 0)
+
+
+@pytest.fixture()
+def predicting_init(tiny_basis, photo_dir, tmp_path, monkeypatch):
+    """The tiny shared-body init with intra prediction: a second init installed beside the first."""
+    out = trainer.train(str(photo_dir), tmp_path / "w" / "tinyb-ip.npz", tiny_basis, m=6, log=lambda m: None)
+    monkeypatch.setenv("INRZIP_WEIGHTS", f"{out.parent}:{inits.resolve(tiny_basis).parent}")
+    return out
+
+
+def test_the_decoder_adds_back_what_the_encoder_predicted(predicting_init):
+    """Quantise in the closed loop, dequantise as the decoder does: every stored coefficient lands within two
+    steps of the fitted one (a decoder predicting anything else would miss by the prediction)."""
+    torch.set_num_threads(1)
+    ladder = inits.load(str(predicting_init))
+    assert ladder.predictor is not None and ladder.predictor.m == 6
+    photo = smooth_photo(37, 45, 4)
+    coef = ladder_fit(ladder, photo)
+    for s in (30, 50):
+        keep = basis.mask(ladder, s)
+        assert keep[:, :6].all()
+        q = basis.quantize(ladder, coef, s, 45, 37, False, 0.1)
+        values = basis.dequantize(ladder, q, s, 45, 37, False)
+        assert np.abs(values - coef[:, keep]).max() <= 2 * basis.step(s)
+        plain = q * np.float32(basis.step(s))
+        assert np.abs(plain - coef[:, keep]).max() > 2 * basis.step(s)  # the residuals alone are not the picture
+
+
+def ladder_fit(ladder, photo):
+    from inrzip.codecs.basis import fit
+
+    return fit.fit_images([photo], ladder, 100, 0.5, torch.device("cpu"))[0]
+
+
+def test_a_predicting_init_codes_smooth_photos_smaller_and_decodes_them(predicting_init, tiny_basis):
+    torch.set_num_threads(1)
+    source, ip = inits.load(tiny_basis), inits.load(str(predicting_init))
+    assert ip.id != source.id and np.array_equal(ip.basis, source.basis)
+    smaller = 0
+    for seed in range(3):
+        photo = smooth_photo(48, 64, 10 + seed)
+        old = encoder.encode(photo, quality=5, init=source)
+        new = encoder.encode(photo, quality=5, init=ip)
+        smaller += len(new.data) < len(old.data)
+        out = decoder.decode(new.data)
+        assert new.psnr == pytest.approx(psnr_uint8(photo, out)) and abs(new.psnr - old.psnr) < 1.0
+        np.testing.assert_array_equal(decoder.decode(old.data), decoder.decode(old.data, init=source))
+    assert smaller == 3
+    for shape in ((1, 1, 3), (3, 50, 3), (40, 5, 3)):  # one tile, one row of tiles, one column
+        photo = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+        enc = encoder.encode(photo, quality=8, init=ip)
+        assert decoder.decode(enc.data).shape == shape
+    gray = smooth_photo(30, 30, 2)[..., 0]
+    enc = encoder.encode(gray, quality=8, init=ip)
+    back = decoder.decode(enc.data)
+    assert back.shape == gray.shape and psnr_uint8(gray, back) > 25
+
+
+def test_cli_trains_a_predictor_and_refuses_before_work(tiny_basis, photo_dir, tmp_path):
+    existing = tmp_path / "x.npz"
+    existing.write_bytes(b"keep")
+    for out, extra, msg in (
+        (tmp_path / "x.txt", [], "must end in .npz"),
+        (existing, [], "exists"),
+        (tmp_path / "y.npz", ["--m", "999"], "m must be"),
+    ):
+        r = CliRunner().invoke(main, ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis,
+                                      "--out", str(out), *extra])  # fmt: skip
+        assert r.exit_code != 0 and msg in r.output, r.output
+        assert "Traceback" not in r.output
+    assert existing.read_bytes() == b"keep" and not (tmp_path / "y.npz").exists()
+    out = tmp_path / "z.npz"
+    r = CliRunner().invoke(main, ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis,
+                                  "--out", str(out), "--m", "4"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert inits.load(str(out)).predictor.m == 4
