@@ -740,9 +740,15 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
 @click.option("--init", "init_name", default="siren-t16-basis-pf", show_default=True, help="The init it predicts for.")
 @click.option("--photos", default=200, show_default=True, help="Training photos (spread over the folder).")
 @click.option("--crop", default=512, show_default=True, help="Centre crop of each photo, pixels.")
-@click.option("--m", "m", default=32, show_default=True, help="Coefficients predicted per channel.")
+@click.option("--m", "m", default=64, show_default=True, help="Coefficients predicted per channel.")
+@click.option(
+    "--rdo-pass/--no-rdo-pass",
+    default=True,
+    show_default=True,
+    help="Count the tables again on the encoder's rate-distortion choices.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_predictor(train_dir, out, init_name, photos, crop, m, force) -> None:
+def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, force) -> None:
     """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
     tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
     out = _npz_out(out)
@@ -750,7 +756,7 @@ def train_predictor(train_dir, out, init_name, photos, crop, m, force) -> None:
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
     from .train import predictor
 
-    _run_training(predictor.train, train_dir, out, init_name, photos=photos, crop=crop, m=m)
+    _run_training(predictor.train, train_dir, out, init_name, photos=photos, crop=crop, m=m, rdo_pass=rdo_pass)
 
 
 # the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch

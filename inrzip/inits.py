@@ -19,7 +19,7 @@ import numpy as np
 from . import codecs
 from .errors import InrzipError
 
-DEFAULT_INIT = "siren-t16-basis-pf"  # shared body + ANS, upscaling prior, post-filter; see README for the others
+DEFAULT_INIT = "siren-t16-basis-ip"  # shared body + ANS, upscaling prior, post-filter, intra prediction; README
 
 
 def weights_dirs() -> list[Path]:

@@ -50,3 +50,21 @@ def test_train_with_the_upscaling_prior_records_it(photo_dir, tmp_path):
     )
     entry = json.loads((tmp_path / "manifest.json").read_text())["sr.npz"]
     assert out.exists() and entry["settings"]["upscale"] == [2]
+
+
+def test_tables_give_unseen_classes_the_nearest_seen_model():
+    """A class no training coefficient fell in (a step index outside the trained octaves meets them) gets the
+    model of the nearest class seen, not the flat floor that would cost ~10 bits per zero."""
+    from inrzip.codecs.basis import model as basis
+
+    rng = np.random.default_rng(0)
+    lrms = np.full((3, 4), -16, np.int32)  # class 15-16 at the trained step indices
+    q = rng.laplace(0, 0.3, (500, 12)).round().astype(np.int32)
+    pmf, _, first = anil.tables(lambda s: q, lrms, (32, 40), predicted=4)
+    assert first == 2 and pmf.shape[0] == 1
+    seen = {int(k) for s in range(32, 48, 2) for k in np.unique(basis.class_of(lrms, s))}
+    bucket = int(np.bincount(basis.activity(q)).argmax())
+    low = min(seen)
+    np.testing.assert_array_equal(pmf[0, bucket, 0], pmf[0, bucket, low])
+    zero = -np.log2(pmf[0, bucket, 3, basis.RMAX])
+    assert zero < 1.0  # a zero is cheap even in a class never counted

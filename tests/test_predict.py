@@ -114,6 +114,12 @@ def test_a_predicting_init_codes_smooth_photos_smaller_and_decodes_them(predicti
         photo = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
         enc = encoder.encode(photo, quality=8, init=ip)
         assert decoder.decode(enc.data).shape == shape
+    # the coarsest steps (outside the trained octaves) still code the always-stored residuals cheaply
+    photo = smooth_photo(48, 64, 3)
+    tiny = encoder.encode(photo, bpp=0.01, init=ip)
+    assert tiny.header.quality < ip.qualities[0] and len(tiny.data) <= len(
+        encoder.encode(photo, quality=1, init=ip).data
+    )
     gray = smooth_photo(30, 30, 2)[..., 0]
     enc = encoder.encode(gray, quality=8, init=ip)
     back = decoder.decode(enc.data)

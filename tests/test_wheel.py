@@ -30,10 +30,10 @@ def test_wheel_ships_weights_and_finds_them(tmp_path):
     code = (
         "import inrzip.inits as w; d = w.weights_dirs(); assert 'site' in str(d[0]), d; "
         "import inrzip.upscaler as u; assert u.path_for(w.DEFAULT_INIT) is not None; "
-        "assert w.load().post_filter is not None; "
+        "assert w.load().post_filter is not None and w.load().predictor is not None; "
         "print(w.load().name, *sorted(w.load(n).name for n in w.available()))"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["siren-t16-basis-pf", *sorted(Path(n).stem for n in shipped)]
+    assert out.stdout.split() == ["siren-t16-basis-ip", *sorted(Path(n).stem for n in shipped)]

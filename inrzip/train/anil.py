@@ -236,7 +236,20 @@ def tables(
             index = (act[:, None] * basis.N_CLASSES + cls) * width + q + basis.RMAX
             counts += np.bincount(index.reshape(-1), minlength=counts.size)
             buckets += np.bincount(act, minlength=basis.N_ACTIVITY)
-        pmf = counts.reshape(basis.N_ACTIVITY, basis.N_CLASSES, width) + 0.01
+        pmf = _borrow_empty(counts.reshape(basis.N_ACTIVITY, basis.N_CLASSES, width)) + 0.01
         pmfs.append(pmf / pmf.sum(axis=2, keepdims=True))
         activity_pmfs.append((buckets + 1.0) / (buckets + 1.0).sum())
     return np.stack(pmfs).astype(np.float32), np.stack(activity_pmfs).astype(np.float32), first
+
+
+def _borrow_empty(counts: np.ndarray) -> np.ndarray:
+    """``counts [activity, class, symbols]`` with each class no training coefficient fell in given the counts of
+    the nearest class that has some (same bucket). A step index outside the trained octaves meets classes none
+    of them saw; the floor alone would cost ~10 bits for each of their coefficients, mostly zeros."""
+    out = counts.copy()
+    for b in range(counts.shape[0]):
+        seen = np.flatnonzero(counts[b].sum(axis=1) > 0)
+        if seen.size:
+            for k in np.flatnonzero(counts[b].sum(axis=1) == 0):
+                out[b, k] = counts[b, seen[np.argmin(np.abs(seen - k))]]
+    return out

@@ -118,8 +118,8 @@ def train(
     init_name: str = "siren-t16-basis-pf",
     photos: int = 200,
     crop: int = 512,
-    m: int = 32,
-    rdo_pass: bool = False,
+    m: int = 64,
+    rdo_pass: bool = True,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
