@@ -144,3 +144,14 @@ def test_cli_trains_a_predictor_and_refuses_before_work(tiny_basis, photo_dir, t
                                   "--out", str(out), "--m", "4"])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert inits.load(str(out)).predictor.m == 4
+
+
+def test_an_init_without_a_predictor_has_none_and_a_misshapen_one_is_refused():
+    functions = lambda xy: np.ones((3, len(xy), 5), np.float32)  # noqa: E731
+    assert predict.from_arrays({"format": np.array("x")}, functions, 4, 5) is None
+    good = predict.to_arrays(np.zeros((16, predict.n_features(4), 3, 2)))
+    pred = predict.from_arrays(good, functions, 4, 5)
+    assert pred.m == 2 and pred.bottom.shape == pred.right.shape == (3, 4, 5)
+    for bad in (np.zeros((16, 9, 3, 2)), np.zeros((15, predict.n_features(4), 3, 2)), np.zeros((16, 37, 3, 6))):
+        with pytest.raises(ValueError, match="predictor"):
+            predict.from_arrays(predict.to_arrays(bad), functions, 4, 5)

@@ -96,20 +96,12 @@ def fit_maps(feats: np.ndarray, targets: np.ndarray, tile: int, ridge: float = R
 
 
 def residuals(ladder: BasisLadder, ny: int, nx: int, coef: np.ndarray, s: int) -> np.ndarray:
-    """The coefficients ``[tiles, 3, K]`` the quantiser sees at ``s``: residuals after the closed-loop prediction
-    (the neighbours dead-zone quantised)."""
-    m, keep, step_size = ladder.predictor.m, basis.mask(ladder, s), np.float32(basis.step(s))
-    out = coef.copy()
-
-    def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
-        out[idx, :, :m] -= guess
-        decoded = np.zeros_like(out[idx])
-        decoded[:, keep] = basis.deadzone_quantize(out[idx][:, keep], s, ladder.deadzone) * step_size
-        decoded[:, :, :m] += guess
-        return decoded
-
-    predict.run(ladder.predictor, ny, nx, 3, code)
-    return out
+    """The stored columns ``[tiles, n]`` the quantiser sees at ``s``: coefficients less their closed-loop
+    predictions, the neighbours dead-zone quantised (what a decode adds to ``q step`` is the prediction)."""
+    t = ladder.cfg.tile
+    q = basis.quantize(ladder, coef, s, nx * t, ny * t, False, None)
+    predicted = basis.dequantize(ladder, q, s, nx * t, ny * t, False) - q * np.float32(basis.step(s))
+    return coef[:, basis.mask(ladder, s)] - predicted
 
 
 def train(
@@ -147,31 +139,27 @@ def train(
     weights = fit_maps(np.concatenate(feats), np.concatenate(targets), tile)
     log(f"maps fitted on {sum(len(f) for f in feats)} samples ({time.time() - t0:.0f} s)")
     ladder = replace(source, predictor=replace(shell, weights=weights))
-    spread = np.concatenate([residuals(ladder, ny, nx, c, RMS_STEP) for ny, nx, c in data])
+    # the first m columns of every channel are stored at every step: their spread is the residuals'
+    columns = np.flatnonzero(np.broadcast_to(np.arange(source.k) < m, (3, source.k))[basis.mask(ladder, RMS_STEP)])
+    spread = np.concatenate([residuals(ladder, ny, nx, c, RMS_STEP)[:, columns] for ny, nx, c in data])
     lrms = source.lrms.copy()
-    rms = np.sqrt(np.mean(spread[:, :, :m].astype(np.float64) ** 2, axis=0))
+    rms = np.sqrt(np.mean(spread.astype(np.float64) ** 2, axis=0)).reshape(3, m)
     lrms[:, :m] = np.round(basis.PER_OCTAVE * np.log2(np.maximum(rms, 1e-6))).astype(np.int32)
     ladder = replace(ladder, lrms=lrms)
     log(f"residual rms of the predicted coefficients: {np.round(rms[:, :4], 3).tolist()} ... "
         f"(the source's {np.round(source.rms[:, :4], 3).tolist()}) ({time.time() - t0:.0f} s)")  # fmt: skip
 
-    def deadzone(s: int) -> np.ndarray:
-        keep = basis.stored(lrms, s, m)
-        return np.concatenate([basis.deadzone_quantize(residuals(ladder, *d, s)[:, keep], s, ladder.deadzone)
-                               for d in data])  # fmt: skip
+    def quantized(lam: float | None) -> Callable[[int], np.ndarray]:
+        t = source.cfg.tile
+        return lambda s: np.concatenate(
+            [basis.quantize(ladder, c, s, nx * t, ny * t, False, lam) for ny, nx, c in data]
+        )
 
-    pmf, activity_pmf, first = tables(deadzone, lrms, source.qualities, m)
+    pmf, activity_pmf, first = tables(quantized(None), lrms, source.qualities, m)
     log(f"entropy tables counted ({time.time() - t0:.0f} s)")
     if rdo_pass:  # count again what the encoder codes: its rate-distortion choices under these tables
         ladder = replace(ladder, pmf=pmf.astype(np.float64), activity_pmf=activity_pmf.astype(np.float64))
-
-        def chosen(s: int) -> np.ndarray:
-            t = source.cfg.tile
-            return np.concatenate(
-                [basis.quantize(ladder, c, s, nx * t, ny * t, False, RDO_LAMBDA) for ny, nx, c in data]
-            )
-
-        pmf, activity_pmf, first = tables(chosen, lrms, source.qualities, m)
+        pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, m)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
     with np.load(inits.resolve(init_name), allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}

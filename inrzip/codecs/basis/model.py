@@ -167,22 +167,30 @@ def code_lengths(ladder: BasisLadder, s: int) -> np.ndarray:
 
 
 def quantize(
-    ladder: BasisLadder, coef: np.ndarray, s: int, width: int, height: int, gray: bool, lam: float
+    ladder: BasisLadder, coef: np.ndarray, s: int, width: int, height: int, gray: bool, lam: float | None
 ) -> np.ndarray:
     """The ``q [tiles, n]`` a file at step index ``s`` stores for fitted coefficients ``coef [tiles, 3, K]``:
-    :func:`rdo_quantize` of the coefficients, or with a predictor of their residuals, wavefront by wavefront
-    (each front predicted from the decoded fronts before it, as the decoder will)."""
+    :func:`rdo_quantize` of the coefficients (``lam`` None: the dead zone alone), or with a predictor of their
+    residuals, wavefront by wavefront (each front predicted from the decoded fronts before it, as the decoder
+    will)."""
     keep = mask(ladder, s, gray)
     cls = classes(ladder, s, gray)
     if ladder.predictor is None:
+        if lam is None:
+            return deadzone_quantize(coef[:, keep], s, ladder.deadzone)
         return rdo_quantize(ladder, coef[:, keep], s, cls, lam)
-    m, bits, step_size = ladder.predictor.m, code_lengths(ladder, s), np.float32(step(s))
+    bits = code_lengths(ladder, s)
+
+    def choose(c: np.ndarray) -> np.ndarray:
+        return deadzone_quantize(c, s, ladder.deadzone) if lam is None else _rdo_block(ladder, c, s, cls, lam, bits)
+
+    m, step_size = ladder.predictor.m, np.float32(step(s))
     q = np.empty((coef.shape[0], int(keep.sum())), np.int32)
 
     def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
         residual = coef[idx].copy()
         residual[:, :, :m] -= guess
-        q[idx] = _rdo_block(ladder, residual[:, keep], s, cls, lam, bits)
+        q[idx] = choose(residual[:, keep])
         decoded = expand(ladder, s, q[idx] * step_size, gray)
         decoded[:, :, :m] += guess
         return decoded
@@ -307,9 +315,6 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         post_filter=postfilter.from_arrays(z),
     )
     k = ladder.basis.shape[2]
-    found = predict.from_arrays(z, lambda coords: functions(ladder, coords), cfg.tile, k)
-    if found is not None:
-        ladder = replace(ladder, predictor=found)
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
         raise ValueError("basis, rms and lrms shapes do not agree")
     groups = ladder.pmf.shape[0]
@@ -318,4 +323,5 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         N_ACTIVITY,
     ):
         raise ValueError("entropy tables have the wrong shape")
-    return ladder
+    found = predict.from_arrays(z, lambda coords: functions(ladder, coords), cfg.tile, k)
+    return ladder if found is None else replace(ladder, predictor=found)
