@@ -10,7 +10,7 @@ timed() {  # label, command...: wall seconds and peak RSS
   local label=$1 log; shift
   log=$(mktemp -p "$T")
   /usr/bin/time -f "%e s, peak RSS %M kB" "$@" > "$log.out" 2> "$log"
-  echo "$label: $(tail -1 "$log")  ($(head -1 "$log.out" | cut -c1-90))"
+  echo "$label: $(tail -1 "$log")  ($(head -1 "$log.out" | sed "s#$T/##g" | cut -c1-150))"
 }
 echo "# $($INRZIP --version), default init, $(uname -m) $(nproc) cores, $(date -u +%F), $(basename "$SRC")"
 for i in 1 2 3; do timed "inrzip encode" $INRZIP encode "$T/photo.png" -o "$T/photo.inrz" -f; done
