@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import inits, postfilter, upscaler
+from .. import inits, postfilter
 from ..decoder import decode
 from ..encoder import encode
-from ..files import save_atomic
 from ..nets.numpy_cnn import Net, Window
-from . import manifest
+from . import derived
 from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
 
@@ -67,31 +66,6 @@ def train(
     log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
     originals, inputs = tensors(triples, init.cfg.tile)
     net = fit_residual(originals, inputs, cnn, log)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with np.load(inits.resolve(init_name), allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files if not k.startswith(postfilter.PREFIX)}
-    arrays |= postfilter.to_arrays(Net(*export(net)))
-    save_atomic(out, lambda f: np.savez_compressed(f, **arrays))
-    settings = dict(source_init=init.name, source_init_id=init.id, n_pairs=n_pairs, crop=crop) | asdict(cnn)
-    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {})
-    log(f"wrote {out} ({time.time() - t0:.0f} s)")
-    share_upscaler(init, out, command, train_dir, log)
-    return out
-
-
-def share_upscaler(source, out: Path, command: str, train_dir: str, log: Callable[[str], None]) -> None:
-    """The new init renders exactly as its source (same body, basis and values): the source's learned upscaler
-    restores its upscales too, so it is written beside the new init under the new init's name and id, a start
-    until one that also reads the filtered decode is trained (``inrzip train-upscaler --init NEW``)."""
-    path = upscaler.path_for(source.name)
-    shared = None if path is None else upscaler.load(path)
-    if shared is None or shared.init_id != source.id:
-        return
-    dest = out.parent / "upscalers" / f"{out.stem}.npz"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    upscaler.save(dest, inits.file_id(out), shared.nets)
-    manifest.record(
-        dest, command, train_dir, None, {"copied_from": str(path.name)}, 0.0, {"init_id": inits.file_id(out)}
-    )
-    log(f"wrote {dest} (the upscaler of {source.name})")
+    settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
+    arrays = postfilter.to_arrays(Net(*export(net)))
+    return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)

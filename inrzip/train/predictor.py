@@ -23,12 +23,10 @@ from ..codecs.basis import model as basis
 from ..codecs.basis import predict
 from ..codecs.basis.codec import RDO_LAMBDA
 from ..codecs.basis.model import BasisLadder
-from ..files import save_atomic
 from ..images import list_images
-from . import manifest
+from . import derived
 from .anil import tables
 from .data import load_rgb_uint8
-from .postfilter import share_upscaler
 
 FIT_STEPS = (32, 40, 48, 56, 64)  # step indices whose decoded borders the maps are fitted on (pooled)
 RMS_STEP = 48  # the step index whose residuals set the predicted coefficients' classes (about 0.5 bpp)
@@ -161,16 +159,8 @@ def train(
         ladder = replace(ladder, pmf=pmf.astype(np.float64), activity_pmf=activity_pmf.astype(np.float64))
         pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, m)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
-    with np.load(inits.resolve(init_name), allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays |= dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
+    arrays = dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
+    settings = dict(photos=len(data), crop=crop, m=m, rdo_pass=rdo_pass, fit_steps=list(FIT_STEPS),
+                    rms_step=RMS_STEP, ridge=RIDGE)  # fmt: skip
     arrays |= predict.to_arrays(weights)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_atomic(out, lambda f: np.savez_compressed(f, **arrays))
-    settings = dict(source_init=source.name, source_init_id=source.id, photos=len(data), crop=crop, m=m,
-                    rdo_pass=rdo_pass, fit_steps=list(FIT_STEPS), rms_step=RMS_STEP, ridge=RIDGE)  # fmt: skip
-    manifest.record(out, command, train_dir, None, settings, time.time() - t0, {})
-    log(f"wrote {out} ({time.time() - t0:.0f} s)")
-    share_upscaler(source, out, command, train_dir, log)
-    return out
+    return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log)
