@@ -613,6 +613,8 @@ def train(train_dir, val_dir, out, threads, device, **settings) -> None:
         path = train_ladder(
             cfg, mc, train_dir, val_dir, Path(out), command=command, log=lambda m: click.echo(m, err=True), device=dev
         )
+        if n_ranks > 1:  # leave together: a rank closing its gloo connections while another still reads aborts it
+            dist.barrier()
     except (FileNotFoundError, ValueError) as e:
         raise InrzipError(str(e)) from None
     finally:
