@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import inits
+from .. import inits, tiles
 from ..codecs.basis import model as basis
 from ..codecs.basis import predict
 from ..codecs.basis.codec import RDO_LAMBDA
@@ -39,9 +39,8 @@ def photo_coefficients(ladder: BasisLadder, rgb: np.ndarray, crop: int) -> tuple
     t = ladder.cfg.tile
     h, w = (min(rgb.shape[0], crop) // t) * t, (min(rgb.shape[1], crop) // t) * t
     y0, x0 = (rgb.shape[0] - h) // 2, (rgb.shape[1] - w) // 2
-    im = rgb[y0 : y0 + h, x0 : x0 + w].astype(np.float32) / 255
     ny, nx = h // t, w // t
-    pixels = im.reshape(ny, t, nx, t, 3).transpose(0, 2, 1, 3, 4).reshape(ny * nx, t * t, 3)
+    pixels, _ = tiles.extract(rgb[y0 : y0 + h, x0 : x0 + w], t, 0, ny * nx)  # whole tiles: no padding
     z = (pixels - ladder.colour_mean) @ ladder.colour
     phi = grid_functions(ladder)
     return ny, nx, np.einsum("cnk,bnc->bck", phi, z).astype(np.float32)
@@ -56,13 +55,13 @@ def grid_functions(ladder: BasisLadder) -> np.ndarray:
 
 def open_loop_samples(
     ladder: BasisLadder, pred: predict.Predictor, ny: int, nx: int, coef: np.ndarray, s: int
-) -> np.ndarray:
-    """Features ``[tiles, F]`` of every tile with all four neighbours, from the dead-zone decode at ``s``."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features ``[B, F]`` and tile indices ``[B]`` of every tile with all four neighbours, from the dead-zone
+    decode at ``s``."""
     keep = basis.mask(ladder, s)
     decoded = np.zeros_like(coef)
     decoded[:, keep] = basis.deadzone_quantize(coef[:, keep], s, ladder.deadzone) * np.float32(basis.step(s))
-    bottom = np.einsum("ctk,bck->btc", pred.bottom, decoded).reshape(ny, nx, -1, 3)
-    right = np.einsum("ctk,bck->btc", pred.right, decoded).reshape(ny, nx, -1, 3)
+    bottom, right = (b.reshape(ny, nx, -1, 3) for b in predict.borders(pred, decoded))
     i, j = np.meshgrid(np.arange(1, ny), np.arange(1, nx - 1), indexing="ij")
     feats, _ = predict.features(bottom, right, i.ravel(), j.ravel())
     return feats, (i * nx + j).ravel()
@@ -148,9 +147,8 @@ def train(
         f"(the source's {np.round(source.rms[:, :4], 3).tolist()}) ({time.time() - t0:.0f} s)")  # fmt: skip
 
     def quantized(lam: float | None) -> Callable[[int], np.ndarray]:
-        t = source.cfg.tile
         return lambda s: np.concatenate(
-            [basis.quantize(ladder, c, s, nx * t, ny * t, False, lam) for ny, nx, c in data]
+            [basis.quantize(ladder, c, s, nx * tile, ny * tile, False, lam) for ny, nx, c in data]
         )
 
     pmf, activity_pmf, first = tables(quantized(None), lrms, source.qualities, m)

@@ -98,9 +98,12 @@ def run(pred: Predictor, ny: int, nx: int, channels: int, code: Callable[[np.nda
         feats, pattern = features(bottom, right, i, j)
         guess = np.einsum("bf,bfcm->bcm", feats, pred.weights[pattern])
         guess[:, channels:] = 0.0
-        coef = code(i * nx + j, guess)
-        bottom[i, j] = np.einsum("ctk,bck->btc", pred.bottom, coef)
-        right[i, j] = np.einsum("ctk,bck->btc", pred.right, coef)
+        bottom[i, j], right[i, j] = borders(pred, code(i * nx + j, guess))
+
+
+def borders(pred: Predictor, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bottom rows and right columns ``[B, T, 3]`` (colour-KLT space) of tiles with coefficients ``[B, 3, K]``."""
+    return np.einsum("ctk,bck->btc", pred.bottom, coef), np.einsum("ctk,bck->btc", pred.right, coef)
 
 
 def to_arrays(weights: np.ndarray) -> dict[str, np.ndarray]:
