@@ -749,8 +749,14 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
     show_default=True,
     help="Count the tables again on the encoder's rate-distortion choices.",
 )
+@click.option(
+    "--table-mix/--no-table-mix",
+    default=False,
+    show_default=True,
+    help="Mix each step index's entropy tables from the two octaves around it.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, force) -> None:
+def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, table_mix, force) -> None:
     """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
     tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
     out = _npz_out(out)
@@ -758,7 +764,8 @@ def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, force)
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
     from .train import predictor
 
-    _run_training(predictor.train, train_dir, out, init_name, photos=photos, crop=crop, m=m, rdo_pass=rdo_pass)
+    options = dict(photos=photos, crop=crop, m=m, rdo_pass=rdo_pass, table_mix=table_mix)
+    _run_training(predictor.train, train_dir, out, init_name, **options)
 
 
 # the rows of ``inrzip paper --budget hypotheses`` (experiments.paper.hypotheses), named here to check before torch

@@ -1,5 +1,7 @@
 """The shared-body codec: basis, head fit, quantiser, ANS coding, rate control, file checks."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -188,3 +190,30 @@ def test_rdo_quantiser_never_costs_more_than_the_dead_zone(tiny_basis):
         assert np.abs(q - q0).max() <= 1
         assert np.all(cost(q, lam) <= cost(q0, lam) * (1 + 1e-6) + 1e-9)
     assert np.count_nonzero(basis.rdo_quantize(lad, coef, s, cls, 1.0)) < np.count_nonzero(q0)  # rate pushes to 0
+
+
+def test_mixed_tables_are_each_octave_at_its_centre_and_linear_between(tiny_basis):
+    lad = ladder_of(tiny_basis)
+    groups = lad.pmf.shape[0]
+    assert groups >= 2 and not lad.table_mix
+    mix = replace(lad, table_mix=True)
+    first_centre = lad.group_first * basis.PER_OCTAVE + basis.PER_OCTAVE // 2 - 1
+    for g in range(groups):
+        centre = first_centre + g * basis.PER_OCTAVE
+        assert basis.mix_weights(centre, lad.group_first, groups)[2] == 0.0
+        np.testing.assert_array_equal(basis.tables_for(mix, centre)[0], lad.pmf[g])
+        np.testing.assert_array_equal(basis.tables_for(mix, centre)[1], lad.activity_pmf[g])
+    half = first_centre + basis.PER_OCTAVE // 2
+    assert basis.mix_weights(half, lad.group_first, groups) == (0, 1, 0.5)
+    np.testing.assert_allclose(basis.tables_for(mix, half)[0], (lad.pmf[0] + lad.pmf[1]) / 2)
+    # outside the outer centres: the end groups alone, as the per-octave tables
+    assert basis.mix_weights(basis.S_RANGE[0], lad.group_first, groups) == (0, 1, 0.0)
+    assert basis.mix_weights(basis.S_RANGE[1], lad.group_first, groups) == (groups - 1, groups - 1, 0.0)
+    for s in range(*basis.S_RANGE):
+        pmf, activity_pmf = basis.tables_for(mix, s)
+        assert np.allclose(pmf.sum(axis=-1), 1) and np.isclose(activity_pmf.sum(), 1)
+    # an octave's edge sits between two centres: both tables weigh in
+    edge = (lad.group_first + 1) * basis.PER_OCTAVE
+    g0, g1, w = basis.mix_weights(edge, lad.group_first, groups)
+    assert (g0, g1) == (0, 1) and 0 < w < 1
+    np.testing.assert_array_equal(basis.tables_for(lad, edge)[0], lad.pmf[1])  # unmixed: the octave's own

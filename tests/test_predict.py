@@ -143,7 +143,16 @@ def test_cli_trains_a_predictor_and_refuses_before_work(tiny_basis, photo_dir, t
     r = CliRunner().invoke(main, ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis,
                                   "--out", str(out), "--m", "4"])  # fmt: skip
     assert r.exit_code == 0, r.output
-    assert inits.load(str(out)).predictor.m == 4
+    assert inits.load(str(out)).predictor.m == 4 and not inits.load(str(out)).table_mix
+    mixed = tmp_path / "mixed.npz"
+    r = CliRunner().invoke(main, ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis,
+                                  "--out", str(mixed), "--m", "4", "--table-mix"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    ladder = inits.load(str(mixed))
+    assert ladder.table_mix and ladder.qualities == inits.load(str(out)).qualities
+    photo = smooth_photo(40, 56, 6)
+    enc = encoder.encode(photo, quality=6, init=ladder)
+    assert enc.psnr == pytest.approx(psnr_uint8(photo, decoder.decode(enc.data, init=ladder)))
 
 
 def test_an_init_without_a_predictor_has_none_and_a_misshapen_one_is_refused():

@@ -109,6 +109,7 @@ def train(
     crop: int = 512,
     m: int = 64,
     rdo_pass: bool = True,
+    table_mix: bool = False,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
@@ -142,7 +143,7 @@ def train(
     lrms = source.lrms.copy()
     rms = np.sqrt(np.mean(spread.astype(np.float64) ** 2, axis=0)).reshape(3, m)
     lrms[:, :m] = np.round(basis.PER_OCTAVE * np.log2(np.maximum(rms, 1e-6))).astype(np.int32)
-    ladder = replace(ladder, lrms=lrms)
+    ladder = replace(ladder, lrms=lrms, table_mix=table_mix)
     log(f"residual rms of the predicted coefficients: {np.round(rms[:, :4], 3).tolist()} ... "
         f"(the source's {np.round(source.rms[:, :4], 3).tolist()}) ({time.time() - t0:.0f} s)")  # fmt: skip
 
@@ -158,7 +159,8 @@ def train(
         pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, m)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
     arrays = dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
+    arrays["meta"] = basis.meta_array(source.qualities, table_mix)
     settings = dict(photos=len(data), crop=crop, m=m, rdo_pass=rdo_pass, fit_steps=list(FIT_STEPS),
-                    rms_step=RMS_STEP, ridge=RIDGE)  # fmt: skip
+                    rms_step=RMS_STEP, ridge=RIDGE) | ({"table_mix": True} if table_mix else {})  # fmt: skip
     arrays |= predict.to_arrays(weights)
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log)
