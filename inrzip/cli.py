@@ -718,13 +718,21 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
+@click.option(
+    "--copy-from", "donor", default=None, help="Take this init's post-filter instead of training one (no training)."
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads, force) -> None:
+def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads, donor, force) -> None:
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
     out = _npz_out(out)
     if out.exists() and not force:
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    if donor is not None:
+        from .train import postfilter
+
+        _run_training(postfilter.copy, train_dir, out, init_name, donor=donor)
+        return
     import torch
 
     from .train import postfilter

@@ -162,3 +162,55 @@ def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init
     np.testing.assert_array_equal(upscaler.apply(net, render, decoder.decode(enc.data)), expected)
     with pytest.raises(ValueError, match="source"):
         upscaler.apply(net, render)
+
+
+def edgy_photo(h: int, w: int, seed: int) -> np.ndarray:
+    """Flat discs with sharp edges over a gentle ripple: what a tile codec rings and blocks on."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 3)) + rng.uniform(0.2, 0.8, 3)
+    for _ in range(12):
+        cy, cx, r = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(6, 30)
+        img[(y - cy) ** 2 + (x - cx) ** 2 < r * r] = rng.uniform(0, 1, 3)
+    img += 0.05 * np.sin(x / 7.0)[..., None]
+    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+def has_filter(path) -> bool:
+    with np.load(path) as z:
+        return postfilter.PREFIX + "_layers" in z.files
+
+
+SHIPPED_FILTERS = [name for name, path in inits.available().items() if has_filter(path)]
+
+
+@pytest.mark.parametrize("name", SHIPPED_FILTERS)
+def test_every_shipped_filter_restores_its_decodes(name):
+    """A filter whose training collapsed (an output of ~0.05 grey levels: it happened once) would ship silently."""
+    torch.set_num_threads(1)
+    ladder = inits.load(name)
+    for seed in range(2):
+        photo = edgy_photo(96, 128, seed)
+        data = encoder.encode(photo, quality=4, init=ladder).data
+        filtered = psnr_uint8(photo, decoder.decode(data, init=ladder))
+        assert filtered > psnr_uint8(photo, decoder.decode(data, init=ladder, restore=False)) + 0.1, name
+
+
+def test_cli_copies_a_filter_from_another_init(filtered_init, tiny_basis, photo_dir, tmp_path):
+    out = tmp_path / "copied.npz"
+    args = ["train-postfilter", "--data", str(photo_dir), "--init", tiny_basis, "--out", str(out)]
+    r = CliRunner().invoke(main, [*args, "--copy-from", tiny_basis])  # a donor without a filter
+    assert r.exit_code != 0 and "has no post-filter" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+    r = CliRunner().invoke(main, [*args, "--copy-from", str(filtered_init)])
+    assert r.exit_code == 0, r.output
+    copied, donor, source = inits.load(str(out)), inits.load(str(filtered_init)), inits.load(tiny_basis)
+    # the donor is this source with a filter: the copy has the same arrays, so the same content id
+    assert copied.id == donor.id != source.id and np.array_equal(copied.basis, source.basis)
+    for a, b in zip(copied.post_filter.weights, donor.post_filter.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    photo = smooth_photo(40, 48, 3)
+    data = encoder.encode(photo, quality=5, init=copied).data
+    plain = decoder.decode(data, init=copied, restore=False)
+    expect = postfilter.apply(donor.post_filter, plain, copied.s_for(5), copied.cfg.tile)
+    np.testing.assert_array_equal(decoder.decode(data, init=copied), expect)

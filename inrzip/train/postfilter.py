@@ -69,3 +69,18 @@ def train(
     settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
     arrays = postfilter.to_arrays(Net(*export(net)))
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)
+
+
+def copy(
+    train_dir: str, out: Path, init_name: str, donor: str, command: str = "", log: Callable[[str], None] = print
+) -> Path:
+    """Write ``out``: ``init_name`` with ``donor``'s post-filter, untrained. The filter sees the render's pixels, the
+    step index and the tile phase, not the init's functions, so one trained on another init's decodes carries over
+    (how well: measure on val)."""
+    t0 = time.time()
+    source, given = inits.load(init_name), inits.load(donor)
+    if source.format != "inrzip-basis-1" or getattr(given, "post_filter", None) is None:
+        raise ValueError(f"{donor} has no post-filter to give, or {init_name} is not a shared-body init")
+    settings = dict(filter_copied_from=given.name, filter_copied_from_id=given.id)
+    arrays = postfilter.to_arrays(given.post_filter)
+    return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)

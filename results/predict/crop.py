@@ -3,6 +3,9 @@ by rate control, WebP at the bytes of the 0.4.0 file, and the original; one 160x
 tile grid shows.
 
 python results/predict/crop.py ../shared/data/kodak/kodim23.png results/predict/kodim23-0.5bpp.png
+Other releases' pairs: LABEL=INIT arguments after the two paths (WebP at the last one's bytes), e.g. 0.5.0's
+python results/predict/crop.py ../shared/data/kodak/kodim23.png results/wide/kodim23-0.5bpp.png \
+    0.4.0=siren-t16-basis-ip 0.5.0=siren-t16-basis-w240
 """
 
 import sys
@@ -16,9 +19,10 @@ from inrzip.metrics import psnr_uint8
 from inrzip.tools import anchors, bench
 
 src, out = sys.argv[1], sys.argv[2]
+pairs = [a.split("=", 1) for a in sys.argv[3:]] or [("0.3.0", "siren-t16-basis-pf"), ("0.4.0", "siren-t16-basis-ip")]
 rgb, _ = load_image(src)
 panels = {}
-for label, init in (("0.3.0", "siren-t16-basis-pf"), ("0.4.0", "siren-t16-basis-ip")):
+for label, init in pairs:
     enc = encode(rgb, bpp=0.5, init=init)
     img = decode(enc.data)
     panels[f"{label} {enc.bpp:.3f} bpp {psnr_uint8(rgb, img):.2f} dB"] = img

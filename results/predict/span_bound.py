@@ -1,8 +1,10 @@
 """The span's bound on Kodak: every whole tile projected on the shipped body's 193 orthonormal functions per channel,
 no quantisation (what no rate can beat), and how often the last luma coefficients are coded at s = 48.
 
-python results/predict/span_bound.py
+python results/predict/span_bound.py [INIT]   (default siren-t16-basis-ip; 0.5.0: siren-t16-basis-w240)
 """
+
+import sys
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from inrzip.codecs.basis import model as basis
 from inrzip.images import list_images, load_image
 from inrzip.train import predictor as tp
 
-ip = inits.load("siren-t16-basis-ip")
+ip = inits.load(sys.argv[1] if len(sys.argv) > 1 else "siren-t16-basis-ip")
 phi = tp.grid_functions(ip)
 ps, nzs = [], []
 for p in list_images("../shared/data/kodak"):
@@ -23,8 +25,8 @@ for p in list_images("../shared/data/kodak"):
     ps.append(-10 * np.log10(np.mean((np.clip(rec, 0, 1) - t) ** 2)))
     q = basis.quantize(ip, coef, 48, nx * 16, ny * 16, False, 0.1)
     idx = np.flatnonzero(basis.mask(ip, 48).reshape(-1))  # stored column -> c * K + k
-    sel = (idx // ip.k == 0) & (idx % ip.k >= 150)
+    sel = (idx // ip.k == 0) & (idx % ip.k >= ip.k - 43)
     nzs.append((q[:, sel] != 0).mean())
 print(f"Kodak projection PSNR (unquantised, the span's bound): mean {np.mean(ps):.2f} dB, min {np.min(ps):.2f}, "
       f"max {np.max(ps):.2f}")  # fmt: skip
-print(f"s=48: share of non-zero q among luma coefficients 150-192: {np.mean(nzs) * 100:.2f} %")
+print(f"s=48: share of non-zero q among luma coefficients {ip.k - 43}-{ip.k - 1}: {np.mean(nzs) * 100:.2f} %")
