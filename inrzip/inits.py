@@ -19,7 +19,7 @@ import numpy as np
 from . import codecs
 from .errors import InrzipError
 
-DEFAULT_INIT = "siren-t16-basis-ip"  # shared body + ANS, upscaling prior, post-filter, intra prediction; README
+DEFAULT_INIT = "siren-t16-basis-w240"  # width-240 body, upscaling prior, post-filter, prediction, mixed tables; README
 
 
 def weights_dirs() -> list[Path]:

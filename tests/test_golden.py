@@ -30,6 +30,7 @@ def test_the_corpus_is_there():
         "siren-t16-basis-sr",
         "siren-t16-basis-pf",
         "siren-t16-basis-ip",
+        "siren-t16-basis-w240",
     }
 
 

@@ -77,6 +77,19 @@ CASES = [
     ("ip-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-ip", "-q", "8"], "96x72", "rgb", "0.4.0"),
     ("ip-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-ip", "-q", "6"], None, "gray", "0.4.0"),
     ("ip-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-ip", "-q", "9"], None, "rgba-soft", "0.4.0"),
+    # a width-240 body, entropy tables mixed between octaves (0.5.0): levels on and between octave centres
+    ("w240-q2", 48, 64, 1, ["--init", "siren-t16-basis-w240", "-q", "2"], None, "rgb", "0.5.0"),
+    ("w240-q6", 48, 64, 1, ["--init", "siren-t16-basis-w240", "-q", "6"], None, "rgb", "0.5.0"),
+    ("w240-q15", 48, 64, 1, ["--init", "siren-t16-basis-w240", "-q", "15"], None, "rgb", "0.5.0"),
+    ("w240-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-w240", "--bpp", "0.5"], None, "rgb", "0.5.0"),
+    ("w240-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-w240", "--bpp", "0.05"], None, "rgb", "0.5.0"),
+    ("w240-1x1", 1, 1, 4, ["--init", "siren-t16-basis-w240", "-q", "8"], None, "rgb", "0.5.0"),
+    ("w240-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-w240", "-q", "12"], None, "rgb", "0.5.0"),
+    ("w240-strip-200x3", 3, 200, 5, ["--init", "siren-t16-basis-w240", "-q", "12"], None, "rgb", "0.5.0"),
+    ("w240-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-w240", "-q", "8"], "32", "rgb", "0.5.0"),
+    ("w240-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-w240", "-q", "8"], "96x72", "rgb", "0.5.0"),
+    ("w240-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-w240", "-q", "6"], None, "gray", "0.5.0"),
+    ("w240-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-w240", "-q", "9"], None, "rgba-soft", "0.5.0"),
 ]
 
 
