@@ -79,8 +79,10 @@ def copy(
     (how well: measure on val)."""
     t0 = time.time()
     source, given = inits.load(init_name), inits.load(donor)
-    if source.format != "inrzip-basis-1" or getattr(given, "post_filter", None) is None:
-        raise ValueError(f"{donor} has no post-filter to give, or {init_name} is not a shared-body init")
+    if source.format != "inrzip-basis-1":
+        raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
+    if getattr(given, "post_filter", None) is None:
+        raise ValueError(f"{donor} has no post-filter to give")
     settings = dict(filter_copied_from=given.name, filter_copied_from_id=given.id)
     arrays = postfilter.to_arrays(given.post_filter)
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)

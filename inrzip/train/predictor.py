@@ -113,7 +113,9 @@ def train(
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Fit the maps and the residual tables for ``init_name`` and write ``out``: that init with them in it."""
+    """Fit the maps and the residual tables for ``init_name`` and write ``out``: that init with them in it.
+    ``table_mix``: the new init mixes its tables between octaves (:func:`basis.tables_for`), and the tables are
+    counted again under the mixed models (with ``rdo_pass``)."""
     t0 = time.time()
     source = inits.load(init_name)
     if source.format != basis.FORMAT or source.predictor is not None:
