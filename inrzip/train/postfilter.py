@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .. import inits, postfilter
+from ..codecs.basis.model import FORMAT
 from ..decoder import decode
 from ..encoder import encode
 from ..nets.numpy_cnn import Net, Window
@@ -47,6 +48,14 @@ def tensors(triples, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
     return as_t(originals), as_t(inputs)
 
 
+def filterable(init_name: str):
+    """The init ``init_name``, a shared-body one (only those take a post-filter); ValueError otherwise."""
+    init = inits.load(init_name)
+    if init.format != FORMAT:
+        raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
+    return init
+
+
 def train(
     train_dir: str,
     out: Path,
@@ -59,9 +68,7 @@ def train(
 ) -> Path:
     """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it."""
     t0 = time.time()
-    init = inits.load(init_name)
-    if init.format != "inrzip-basis-1":
-        raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
+    init = filterable(init_name)
     triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
     originals, inputs = tensors(triples, init.cfg.tile)
@@ -78,9 +85,8 @@ def copy(
     step index and the tile phase, not the init's functions, so one trained on another init's decodes carries over
     (how well: measure on val)."""
     t0 = time.time()
-    source, given = inits.load(init_name), inits.load(donor)
-    if source.format != "inrzip-basis-1":
-        raise ValueError(f"{init_name} is not a shared-body init: only those take a post-filter")
+    filterable(init_name)
+    given = inits.load(donor)
     if getattr(given, "post_filter", None) is None:
         raise ValueError(f"{donor} has no post-filter to give")
     settings = dict(filter_copied_from=given.name, filter_copied_from_id=given.id)
