@@ -711,6 +711,7 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The new init, e.g. weights/NAME.npz.")
 @click.option("--init", "init_name", default="siren-t16-basis-sr", show_default=True, help="The init it filters.")
 @click.option("--steps", default=10_000, show_default=True, help="Adam steps.")
+@click.option("--lr", default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option(
     "--pairs", "n_pairs", default=800, show_default=True, help="Training crops, each coded at a random level."
 )
@@ -722,9 +723,11 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
     "--copy-from", "donor", default=None, help="Take this init's post-filter instead of training one (no training)."
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, seed, threads, donor, force) -> None:
+def train_postfilter(train_dir, out, init_name, steps, lr, n_pairs, width, depth, seed, threads, donor, force) -> None:
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
+    if not lr > 0:
+        raise InrzipError(f"--lr must be positive, got {lr}")
     out = _npz_out(out)
     if out.exists() and not force:
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
@@ -740,7 +743,7 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
 
     if threads:
         torch.set_num_threads(threads)
-    cnn = CnnTraining(steps=steps, width=width, depth=depth, seed=seed)
+    cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed)
     _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn)
 
 
@@ -763,8 +766,22 @@ def train_postfilter(train_dir, out, init_name, steps, n_pairs, width, depth, se
     show_default=True,
     help="Mix each step index's entropy tables from the two octaves around it.",
 )
+@click.option(
+    "--chroma-classes/--no-chroma-classes",
+    default=False,
+    show_default=True,
+    help="Give the chroma coefficients entropy classes of their own.",
+)
+@click.option(
+    "--activity-context/--no-activity-context",
+    default=False,
+    show_default=True,
+    help="Code each tile's activity bucket given its upper and left neighbours'.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, table_mix, force) -> None:
+def train_predictor(
+    train_dir, out, init_name, photos, crop, m, rdo_pass, table_mix, chroma_classes, activity_context, force
+) -> None:
     """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
     tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
     out = _npz_out(out)
@@ -773,6 +790,7 @@ def train_predictor(train_dir, out, init_name, photos, crop, m, rdo_pass, table_
     from .train import predictor
 
     options = dict(photos=photos, crop=crop, m=m, rdo_pass=rdo_pass, table_mix=table_mix)
+    options |= dict(chroma_classes=chroma_classes, activity_context=activity_context)
     _run_training(predictor.train, train_dir, out, init_name, **options)
 
 

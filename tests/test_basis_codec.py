@@ -141,6 +141,71 @@ def test_entropy_round_trip(tiles, cls, seed):
         entropy.decode(bad, tiles, cls, pmf, activity_pmf, basis.RMAX)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 7), st.integers(0, 2**31))
+def test_entropy_round_trip_with_activity_contexts(ny, nx, seed):
+    rng = np.random.default_rng(seed)
+    cls = rng.integers(0, 2 * basis.N_CLASSES, 20)
+    pmf = rng.random((basis.N_ACTIVITY, 2 * basis.N_CLASSES, 2 * basis.RMAX + 1)) ** 8 + 1e-6
+    pmf /= pmf.sum(axis=2, keepdims=True)
+    activity_pmf = rng.random((basis.N_ACTIVITY + 1, basis.N_ACTIVITY + 1, basis.N_ACTIVITY)) ** 4 + 1e-3
+    activity_pmf /= activity_pmf.sum(axis=2, keepdims=True)
+    q = rng.integers(-3, 4, (ny * nx, cls.size)) * (rng.random((ny * nx, cls.size)) < rng.random((ny * nx, 1)))
+    data = entropy.encode(q, cls, pmf, activity_pmf, basis.RMAX, (ny, nx))
+    assert np.array_equal(entropy.decode(data, ny * nx, cls, pmf, activity_pmf, basis.RMAX, (ny, nx)), q)
+    with pytest.raises(InrzipError):
+        entropy.decode(data, ny * nx, cls, pmf, activity_pmf, basis.RMAX, (ny, nx + 1))
+    with pytest.raises(InrzipError):
+        bad = data[:-4] if len(data) > 4 else data + b"\1\0\0\0"
+        entropy.decode(bad, ny * nx, cls, pmf, activity_pmf, basis.RMAX, (ny, nx))
+
+
+def test_activity_contexts_are_decoded_before_the_tiles_that_read_them():
+    ny, nx = 4, 6
+    seen = np.zeros(ny * nx, bool)
+    for idx in entropy.diagonals(ny, nx):
+        i, j = np.divmod(idx, nx)
+        assert np.all(i + j == i[0] + j[0])
+        assert np.all(seen[idx[i > 0] - nx]) and np.all(seen[idx[j > 0] - 1]) and not seen[idx].any()
+        seen[idx] = True
+    assert seen.all()
+    activity = np.arange(ny * nx) % basis.N_ACTIVITY
+    up, left = entropy.activity_contexts(activity, (ny, nx), np.arange(ny * nx))
+    assert up[:nx].tolist() == [basis.NO_NEIGHBOUR] * nx and up[nx:].tolist() == activity[:-nx].tolist()
+    assert left[::nx].tolist() == [basis.NO_NEIGHBOUR] * ny and left[1].item() == activity[0]
+
+
+def test_chroma_classes_follow_the_luma_ones():
+    lrms = np.array([[0, -8, -40], [0, -8, -40], [4, 4, 4]])
+    shared = basis.column_classes(lrms, 40)
+    split = basis.column_classes(lrms, 40, chroma_classes=True)
+    assert np.array_equal(split[0], shared[0]) and np.array_equal(split[1:], shared[1:] + basis.N_CLASSES)
+    assert split.max() < basis.n_classes(True) == 2 * basis.n_classes(False)
+    with pytest.raises(ValueError, match="unknown init options"):
+        basis.meta_array([40], chroma=True)
+
+
+def test_tables_count_the_activity_of_each_tile_given_its_neighbours():
+    """A grid whose buckets repeat their upper neighbour's: the counted model of a bucket given an upper neighbour
+    of the same bucket is far above its model given another."""
+    from inrzip.train.anil import tables
+
+    ny, nx, n = 6, 5, 12
+    rows = np.repeat(np.arange(nx)[None] % 3, ny, axis=0).reshape(-1)  # column j has 0, 1 or 2 non-zeros ... x3
+    q = np.zeros((ny * nx, n), np.int32)
+    for t, k in enumerate(rows):
+        q[t, : (0, 3, 12)[k]] = 1
+    lrms = np.zeros((3, 4), np.int32)
+    pmf, activity_pmf, _ = tables(lambda s: q, lrms, (40,), predicted=4, chroma_classes=True, grids=[(ny, nx)])
+    assert pmf.shape[2] == 2 * basis.N_CLASSES and activity_pmf.shape == (1, 8, 8, basis.N_ACTIVITY)
+    assert np.allclose(activity_pmf.sum(axis=-1), 1)
+    b = basis.activity(q[:1])[0]
+    same = activity_pmf[0, b, basis.NO_NEIGHBOUR, b]
+    assert same > 0.5 and activity_pmf[0, b, basis.NO_NEIGHBOUR, (b + 1) % basis.N_ACTIVITY] < 0.2
+    with pytest.raises(ValueError, match="grids"):
+        tables(lambda s: q, lrms, (40,), predicted=4, grids=[(ny, nx - 1)])
+
+
 def test_activity_buckets():
     q = np.zeros((4, 100), int)
     for row, n in enumerate((0, 1, 7, 99)):

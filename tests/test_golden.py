@@ -31,6 +31,7 @@ def test_the_corpus_is_there():
         "siren-t16-basis-pf",
         "siren-t16-basis-ip",
         "siren-t16-basis-w240",
+        "siren-t16-basis-ctx",
     }
 
 

@@ -1,5 +1,7 @@
 """The post-filter: its input channels, its numpy twin, where it applies, the init that carries it, training."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -133,10 +135,30 @@ def test_training_inputs_are_the_decoders(tiny_basis, photo_dir):
 def test_cli_refuses_before_training(tmp_path, photo_dir):
     existing = tmp_path / "x.npz"
     existing.write_bytes(b"keep")
-    for out, msg in ((tmp_path / "x.txt", "must end in .npz"), (existing, "exists")):
-        r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out)])
-        assert r.exit_code != 0 and msg in r.output
-    assert existing.read_bytes() == b"keep"
+    for out, msg, more in (
+        (tmp_path / "x.txt", "must end in .npz", []),
+        (existing, "exists", []),
+        (tmp_path / "y.npz", "--lr must be positive", ["--lr", "0"]),
+    ):
+        r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out), *more])
+        assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
+    assert existing.read_bytes() == b"keep" and not (tmp_path / "y.npz").exists()
+
+
+def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_path):
+    torch.set_num_threads(1)
+    out = tmp_path / "lr.npz"
+    args = ["train-postfilter", "--init", tiny_basis, "--out", str(out), "--steps", "3",
+            "--pairs", "2", "--width", "4", "--depth", "1", "--lr", "2e-4"]  # fmt: skip
+    r = CliRunner().invoke(main, [*args, "--data", str(photo_dir)])  # its photos are smaller than the crops
+    assert r.exit_code != 0 and "has both sides of at least 256 pixels" in r.output and not out.exists()
+    big = tmp_path / "big"
+    big.mkdir()
+    Image.fromarray(smooth_photo(260, 270, 1)).save(big / "a.png")
+    r = CliRunner().invoke(main, [*args, "--data", str(big)])
+    assert r.exit_code == 0, r.output
+    entry = json.loads((tmp_path / "manifest.json").read_text())["lr.npz"]
+    assert entry["settings"]["lr"] == 2e-4 and inits.load(str(out)).post_filter is not None
 
 
 def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init, photo_dir, tmp_path, monkeypatch):

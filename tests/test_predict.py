@@ -153,6 +153,17 @@ def test_cli_trains_a_predictor_and_refuses_before_work(tiny_basis, photo_dir, t
     photo = smooth_photo(40, 56, 6)
     enc = encoder.encode(photo, quality=6, init=ladder)
     assert enc.psnr == pytest.approx(psnr_uint8(photo, decoder.decode(enc.data, init=ladder)))
+    contexts = tmp_path / "contexts.npz"
+    r = CliRunner().invoke(main, ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis, "--out",
+                                  str(contexts), "--m", "4", "--chroma-classes", "--activity-context"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    ladder = inits.load(str(contexts))
+    assert ladder.chroma_classes and ladder.activity_context and not ladder.table_mix
+    assert ladder.pmf.shape[2] == 2 * basis.N_CLASSES and ladder.activity_pmf.shape[1:] == (8, 8, basis.N_ACTIVITY)
+    for shape in ((40, 56), (5, 70), (70, 5)):
+        photo = smooth_photo(*shape, 6)
+        enc = encoder.encode(photo, quality=6, init=ladder)
+        assert enc.psnr == pytest.approx(psnr_uint8(photo, decoder.decode(enc.data, init=ladder)))
 
 
 def test_an_init_without_a_predictor_has_none_and_a_misshapen_one_is_refused():

@@ -114,8 +114,14 @@ class ImageSampler:
 
 def random_crops(train_dir: str, crop: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """Endless ``crop x crop`` RGB windows at random places of random training photos (smaller photos skipped):
-    the examples the restoring CNNs learn from."""
+    the examples the restoring CNNs learn from. ValueError where no photo is large enough (it would never end)."""
     photos = list_images(train_dir)
+    sizes = []
+    for p in photos:
+        with Image.open(p) as im:
+            sizes.append(min(im.size))
+    if max(sizes, default=0) < crop:
+        raise ValueError(f"no photo in {train_dir} has both sides of at least {crop} pixels (the training crops)")
     while True:
         photo, _ = load_image(photos[rng.integers(len(photos))])
         if min(photo.shape[:2]) < crop:

@@ -110,12 +110,15 @@ def train(
     m: int = 64,
     rdo_pass: bool = True,
     table_mix: bool = False,
+    chroma_classes: bool = False,
+    activity_context: bool = False,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
     """Fit the maps and the residual tables for ``init_name`` and write ``out``: that init with them in it.
     ``table_mix``: the new init mixes its tables between octaves (:func:`basis.tables_for`), and the tables are
-    counted again under the mixed models (with ``rdo_pass``)."""
+    counted again under the mixed models (with ``rdo_pass``); ``chroma_classes`` and ``activity_context``: its
+    entropy models have those options (:class:`basis.BasisLadder`)."""
     t0 = time.time()
     source = inits.load(init_name)
     if source.format != basis.FORMAT or source.predictor is not None:
@@ -145,7 +148,8 @@ def train(
     lrms = source.lrms.copy()
     rms = np.sqrt(np.mean(spread.astype(np.float64) ** 2, axis=0)).reshape(3, m)
     lrms[:, :m] = np.round(basis.PER_OCTAVE * np.log2(np.maximum(rms, 1e-6))).astype(np.int32)
-    ladder = replace(ladder, lrms=lrms, table_mix=table_mix)
+    options = dict(table_mix=table_mix, chroma_classes=chroma_classes, activity_context=activity_context)
+    ladder = replace(ladder, lrms=lrms, **options)
     log(f"residual rms of the predicted coefficients: {np.round(rms[:, :4], 3).tolist()} ... "
         f"(the source's {np.round(source.rms[:, :4], 3).tolist()}) ({time.time() - t0:.0f} s)")  # fmt: skip
 
@@ -154,15 +158,17 @@ def train(
             [basis.quantize(ladder, c, s, nx * tile, ny * tile, False, lam) for ny, nx, c in data]
         )
 
-    pmf, activity_pmf, first = tables(quantized(None), lrms, source.qualities, m)
+    grids = [(ny, nx) for ny, nx, _ in data] if activity_context else None
+    count = dict(predicted=m, chroma_classes=chroma_classes, grids=grids)
+    pmf, activity_pmf, first = tables(quantized(None), lrms, source.qualities, **count)
     log(f"entropy tables counted ({time.time() - t0:.0f} s)")
     if rdo_pass:  # count again what the encoder codes: its rate-distortion choices under these tables
         ladder = replace(ladder, pmf=pmf.astype(np.float64), activity_pmf=activity_pmf.astype(np.float64))
-        pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, m)
+        pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, **count)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
     arrays = dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
-    arrays["meta"] = basis.meta_array(source.qualities, table_mix)
+    arrays["meta"] = basis.meta_array(source.qualities, **options)
     settings = dict(photos=len(data), crop=crop, m=m, rdo_pass=rdo_pass, fit_steps=list(FIT_STEPS),
-                    rms_step=RMS_STEP, ridge=RIDGE) | ({"table_mix": True} if table_mix else {})  # fmt: skip
+                    rms_step=RMS_STEP, ridge=RIDGE) | {k: True for k, v in options.items() if v}  # fmt: skip
     arrays |= predict.to_arrays(weights)
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log)

@@ -90,6 +90,20 @@ CASES = [
     ("w240-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-w240", "-q", "8"], "96x72", "rgb", "0.5.0"),
     ("w240-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-w240", "-q", "6"], None, "gray", "0.5.0"),
     ("w240-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-w240", "-q", "9"], None, "rgba-soft", "0.5.0"),
+    # chroma classes of their own, activity buckets coded given the neighbours' (0.6.0): grids of many shapes
+    ("ctx-q2", 48, 64, 1, ["--init", "siren-t16-basis-ctx", "-q", "2"], None, "rgb", "0.6.0"),
+    ("ctx-q6", 48, 64, 1, ["--init", "siren-t16-basis-ctx", "-q", "6"], None, "rgb", "0.6.0"),
+    ("ctx-q15", 48, 64, 1, ["--init", "siren-t16-basis-ctx", "-q", "15"], None, "rgb", "0.6.0"),
+    ("ctx-q4-96x128", 96, 128, 10, ["--init", "siren-t16-basis-ctx", "-q", "4"], None, "rgb", "0.6.0"),
+    ("ctx-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-ctx", "--bpp", "0.5"], None, "rgb", "0.6.0"),
+    ("ctx-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-ctx", "--bpp", "0.05"], None, "rgb", "0.6.0"),
+    ("ctx-1x1", 1, 1, 4, ["--init", "siren-t16-basis-ctx", "-q", "8"], None, "rgb", "0.6.0"),
+    ("ctx-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-ctx", "-q", "12"], None, "rgb", "0.6.0"),
+    ("ctx-strip-200x3", 3, 200, 5, ["--init", "siren-t16-basis-ctx", "-q", "12"], None, "rgb", "0.6.0"),
+    ("ctx-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-ctx", "-q", "8"], "32", "rgb", "0.6.0"),
+    ("ctx-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-ctx", "-q", "8"], "96x72", "rgb", "0.6.0"),
+    ("ctx-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-ctx", "-q", "6"], None, "gray", "0.6.0"),
+    ("ctx-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-ctx", "-q", "9"], None, "rgba-soft", "0.6.0"),
 ]
 
 

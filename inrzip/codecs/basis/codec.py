@@ -13,6 +13,7 @@ from ...errors import InrzipError
 from ...format import container
 from ...format.container import Extras, Header
 from ...search import nearest_size
+from ...tiles import grid_shape
 from .. import Evaluate, check_quality
 from . import entropy
 from . import model as basis
@@ -81,7 +82,8 @@ class BasisCodec:
             raise InrzipError(f"corrupt .inrz header: step index {s} out of range")
         if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s, gray).sum()):
             raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
-        q = entropy.decode(raw, header.tiles, basis.classes(init, s, gray), *basis.tables_for(init, s), basis.RMAX)
+        cls, grid = basis.classes(init, s, gray), grid_shape(header.height, header.width, header.tile)
+        q = entropy.decode(raw, header.tiles, cls, *basis.tables_for(init, s), basis.RMAX, grid)
         return Level(s, gray), basis.dequantize(init, q, s, header.width, header.height, gray)
 
     def evaluator(self, init: BasisLadder, level: Level, device=None) -> Evaluate:
@@ -123,7 +125,8 @@ def pack(
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
     keep = basis.mask(ladder, step_index, gray)
     q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA)
-    raw = entropy.encode(q, basis.classes(ladder, step_index, gray), *basis.tables_for(ladder, step_index), basis.RMAX)
+    cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
+    raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid)
     fields = dict(
         init=ladder.id,
         quality=step_index,
