@@ -112,19 +112,22 @@ class ImageSampler:
         self.rng.bit_generator.state = state
 
 
+def _shorter_side(path: Path) -> int:
+    with Image.open(path) as im:
+        return min(im.size)
+
+
 def random_crops(train_dir: str, crop: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """Endless ``crop x crop`` RGB windows at random places of random training photos (smaller photos skipped):
     the examples the restoring CNNs learn from. ValueError where no photo is large enough (it would never end)."""
     photos = list_images(train_dir)
-    sizes = []
-    for p in photos:
-        with Image.open(p) as im:
-            sizes.append(min(im.size))
-    if max(sizes, default=0) < crop:
+    shorter = [_shorter_side(p) for p in photos]  # from the headers: a photo too small is never decoded
+    if max(shorter, default=0) < crop:
         raise ValueError(f"no photo in {train_dir} has both sides of at least {crop} pixels (the training crops)")
     while True:
-        photo, _ = load_image(photos[rng.integers(len(photos))])
-        if min(photo.shape[:2]) < crop:
+        k = rng.integers(len(photos))
+        if shorter[k] < crop:
             continue
+        photo, _ = load_image(photos[k])
         y, x = rng.integers(photo.shape[0] - crop + 1), rng.integers(photo.shape[1] - crop + 1)
         yield np.ascontiguousarray(photo[y : y + crop, x : x + crop])

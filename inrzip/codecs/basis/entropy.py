@@ -97,8 +97,6 @@ def decode(
     """Inverse of :func:`encode`; refuses streams that run dry, have words left over, or disagree with themselves."""
     if len(data) % 4:
         raise InrzipError("corrupt .inrz payload: coded stream is not whole 32-bit words")
-    if activity_pmf.ndim > 1:
-        _check_grid(tiles, grid)
     words = np.frombuffer(data, "<u4").astype(np.uint32)
     q = np.empty((tiles, cls.size), np.int32)
     try:
@@ -106,6 +104,7 @@ def decode(
         if activity_pmf.ndim == 1:
             activity = np.asarray(coder.decode(_model(activity_pmf), tiles))
         else:
+            _check_grid(tiles, grid)
             activity = np.zeros(tiles, np.int64)
             for idx in diagonals(*grid):
                 up, left = activity_contexts(activity, grid, idx)
