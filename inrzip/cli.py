@@ -778,19 +778,41 @@ def train_postfilter(train_dir, out, init_name, steps, lr, n_pairs, width, depth
     show_default=True,
     help="Code each tile's activity bucket given its upper and left neighbours'.",
 )
+@click.option(
+    "--adapt-weight",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Let the coefficient models learn from the file, the shipped ones counting as this many symbols (0: fixed).",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
 def train_predictor(
-    train_dir, out, init_name, photos, crop, m, rdo_pass, table_mix, chroma_classes, activity_context, force
+    train_dir,
+    out,
+    init_name,
+    photos,
+    crop,
+    m,
+    rdo_pass,
+    table_mix,
+    chroma_classes,
+    activity_context,
+    adapt_weight,
+    force,
 ) -> None:
     """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
     tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
     out = _npz_out(out)
     if out.exists() and not force:
         raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    from .codecs.basis.model import MAX_ADAPT_WEIGHT  # numpy only: still before torch
+
+    if adapt_weight > MAX_ADAPT_WEIGHT:
+        raise InrzipError(f"--adapt-weight must be at most {MAX_ADAPT_WEIGHT}, got {adapt_weight}")
     from .train import predictor
 
     options = dict(photos=photos, crop=crop, m=m, rdo_pass=rdo_pass, table_mix=table_mix)
-    options |= dict(chroma_classes=chroma_classes, activity_context=activity_context)
+    options |= dict(chroma_classes=chroma_classes, activity_context=activity_context, adapt_weight=adapt_weight)
     _run_training(predictor.train, train_dir, out, init_name, **options)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from . import codecs
 from .errors import InrzipError
 
-DEFAULT_INIT = "siren-t16-basis-ctx"  # w240 + chroma classes, activity context, its own post-filter; README
+DEFAULT_INIT = "siren-t16-basis-adapt"  # ctx + coefficient models that adapt, a longer-trained filter; README
 
 
 def weights_dirs() -> list[Path]:

@@ -1,5 +1,6 @@
 """The shared-body codec: basis, head fit, quantiser, ANS coding, rate control, file checks."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -160,6 +161,50 @@ def test_entropy_round_trip_with_activity_contexts(ny, nx, seed):
         entropy.decode(bad, ny * nx, cls, pmf, activity_pmf, basis.RMAX, (ny, nx))
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 7), st.integers(0, 12), st.sampled_from([1, 100, 5000]), st.integers(0, 2**31))
+def test_entropy_round_trip_with_adapting_models(ny, nx, n, weight, seed):
+    rng = np.random.default_rng(seed)
+    cls = rng.integers(0, 2 * basis.N_CLASSES, n)
+    pmf = rng.random((basis.N_ACTIVITY, 2 * basis.N_CLASSES, 2 * basis.RMAX + 1)) ** 8 + 1e-6
+    pmf /= pmf.sum(axis=2, keepdims=True)
+    activity_pmf = rng.random((basis.N_ACTIVITY + 1, basis.N_ACTIVITY + 1, basis.N_ACTIVITY)) + 1e-3
+    activity_pmf /= activity_pmf.sum(axis=2, keepdims=True)
+    q = rng.integers(-300, 301, (ny * nx, n)) * (rng.random((ny * nx, n)) < rng.random((ny * nx, 1)))
+    args = (cls, pmf, activity_pmf, basis.RMAX, (ny, nx))
+    data = entropy.encode(q, *args, weight)
+    assert np.array_equal(entropy.decode(data, ny * nx, *args, weight), q)
+    with pytest.raises(InrzipError):
+        entropy.decode(data, ny * nx, cls, pmf, activity_pmf, basis.RMAX, (ny, nx + 1), weight)
+    with pytest.raises(InrzipError):
+        bad = data[:-4] if len(data) > 4 else data + b"\1\0\0\0"
+        entropy.decode(bad, ny * nx, *args, weight)
+
+
+def test_adapting_models_learn_a_photo_unlike_the_prior():
+    """Values far more often +-1 than the shipped models say: the adapting coder learns that as it goes and spends
+    fewer bits than the fixed models, the more the less it trusts the prior."""
+    rng = np.random.default_rng(0)
+    ny, nx, n = 12, 16, 24
+    cls = np.zeros(n, int)
+    pmf = np.full((basis.N_ACTIVITY, basis.N_CLASSES, 2 * basis.RMAX + 1), 1e-4)
+    pmf[:, :, basis.RMAX] = 1.0  # the prior: almost always 0
+    pmf /= pmf.sum(axis=2, keepdims=True)
+    activity_pmf = np.full(basis.N_ACTIVITY, 1 / basis.N_ACTIVITY)
+    q = rng.choice([-1, 0, 1], (ny * nx, n), p=[0.3, 0.4, 0.3])
+    sizes = {w: len(entropy.encode(q, cls, pmf, activity_pmf, basis.RMAX, (ny, nx), w)) for w in (0, 1000, 30)}
+    assert sizes[30] < sizes[1000] < sizes[0]
+    assert sizes[30] < 0.5 * sizes[0]
+
+
+def test_adapting_models_are_the_shipped_ones_plus_the_counts():
+    prior = np.array([[[0.5, 0.25, 0.25]]])
+    counts = np.array([[[2, 0, 1]]])
+    got = entropy._adapted(prior * 10, 10, counts, np.array([0]), np.array([0]))
+    np.testing.assert_allclose(got, [[7 / 13, 2.5 / 13, 3.5 / 13]])
+    assert got.sum() == pytest.approx(1.0)
+
+
 def test_activity_contexts_are_decoded_before_the_tiles_that_read_them():
     ny, nx = 4, 6
     seen = np.zeros(ny * nx, bool)
@@ -183,6 +228,24 @@ def test_chroma_classes_follow_the_luma_ones():
     assert split.max() < basis.n_classes(True) == 2 * basis.n_classes(False)
     with pytest.raises(ValueError, match="unknown init options"):
         basis.meta_array([40], chroma=True)
+
+
+def test_meta_keeps_the_adapting_weight_and_refuses_bad_ones(tiny_basis, tmp_path):
+    assert "adapt_weight" not in json.loads(str(basis.meta_array([40], table_mix=True)))
+    assert json.loads(str(basis.meta_array([40], 100, table_mix=True)))["adapt_weight"] == 100
+    with pytest.raises(ValueError, match="adapt_weight"):
+        basis.meta_array([40], -1)
+    with pytest.raises(ValueError, match="adapt_weight"):
+        basis.meta_array([40], basis.MAX_ADAPT_WEIGHT + 1)
+    source = inits.resolve(tiny_basis)
+    with np.load(source) as z:
+        arrays = dict(z)
+    meta = json.loads(str(arrays["meta"]))
+    for bad in (1.5, -3, "100", True):
+        arrays["meta"] = np.array(json.dumps(meta | {"adapt_weight": bad}))
+        np.savez(tmp_path / "bad.npz", **arrays)
+        with pytest.raises(InrzipError, match="adapt_weight"):
+            inits.load(str(tmp_path / "bad.npz"))
 
 
 def test_tables_count_the_activity_of_each_tile_given_its_neighbours():

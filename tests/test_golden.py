@@ -32,6 +32,7 @@ def test_the_corpus_is_there():
         "siren-t16-basis-ip",
         "siren-t16-basis-w240",
         "siren-t16-basis-ctx",
+        "siren-t16-basis-adapt",
     }
 
 

@@ -164,6 +164,22 @@ def test_cli_trains_a_predictor_and_refuses_before_work(tiny_basis, photo_dir, t
         photo = smooth_photo(*shape, 6)
         enc = encoder.encode(photo, quality=6, init=ladder)
         assert enc.psnr == pytest.approx(psnr_uint8(photo, decoder.decode(enc.data, init=ladder)))
+    adapting = tmp_path / "adapting.npz"
+    args = ["train-predictor", "--data", str(photo_dir), "--init", tiny_basis, "--m", "4", "--chroma-classes",
+            "--activity-context", "--out", str(adapting), "--adapt-weight"]  # fmt: skip
+    for bad in ("-1", str(basis.MAX_ADAPT_WEIGHT + 1)):
+        r = CliRunner().invoke(main, [*args, bad])
+        assert r.exit_code != 0 and "adapt-weight" in r.output and "Traceback" not in r.output
+        assert not adapting.exists()
+    r = CliRunner().invoke(main, [*args, "40"])
+    assert r.exit_code == 0, r.output
+    adapted = inits.load(str(adapting))
+    assert adapted.adapt_weight == 40 and ladder.adapt_weight == 0 and adapted.id != ladder.id
+    # the same tables (they are the prior), the same decode
+    np.testing.assert_array_equal(adapted.pmf, ladder.pmf)
+    photo = smooth_photo(64, 80, 7)
+    fixed, learning = (encoder.encode(photo, quality=9, init=x) for x in (ladder, adapted))
+    np.testing.assert_array_equal(decoder.decode(fixed.data, init=ladder), decoder.decode(learning.data, init=adapted))
 
 
 def test_an_init_without_a_predictor_has_none_and_a_misshapen_one_is_refused():

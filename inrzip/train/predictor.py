@@ -112,13 +112,15 @@ def train(
     table_mix: bool = False,
     chroma_classes: bool = False,
     activity_context: bool = False,
+    adapt_weight: int = 0,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
     """Fit the maps and the residual tables for ``init_name`` and write ``out``: that init with them in it.
     ``table_mix``: the new init mixes its tables between octaves (:func:`basis.tables_for`), and the tables are
-    counted again under the mixed models (with ``rdo_pass``); ``chroma_classes`` and ``activity_context``: its
-    entropy models have those options (:class:`basis.BasisLadder`)."""
+    counted again under the mixed models (with ``rdo_pass``); ``chroma_classes``, ``activity_context`` and
+    ``adapt_weight``: its entropy models have those options (:class:`basis.BasisLadder`; the tables are the same
+    with or without adaptation: they are its prior)."""
     t0 = time.time()
     source = inits.load(init_name)
     if source.format != basis.FORMAT or source.predictor is not None:
@@ -167,8 +169,10 @@ def train(
         pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, **count)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
     arrays = dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
-    arrays["meta"] = basis.meta_array(source.qualities, **options)
+    arrays["meta"] = basis.meta_array(source.qualities, adapt_weight, **options)
     settings = dict(photos=len(data), crop=crop, m=m, rdo_pass=rdo_pass, fit_steps=list(FIT_STEPS),
                     rms_step=RMS_STEP, ridge=RIDGE) | {k: True for k, v in options.items() if v}  # fmt: skip
+    if adapt_weight:
+        settings["adapt_weight"] = adapt_weight
     arrays |= predict.to_arrays(weights)
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log)

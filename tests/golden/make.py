@@ -104,6 +104,21 @@ CASES = [
     ("ctx-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-ctx", "-q", "8"], "96x72", "rgb", "0.6.0"),
     ("ctx-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-ctx", "-q", "6"], None, "gray", "0.6.0"),
     ("ctx-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-ctx", "-q", "9"], None, "rgba-soft", "0.6.0"),
+    # coefficient models that adapt within the file, diagonal by diagonal (0.7.0): grids of many shapes
+    ("adapt-q2", 48, 64, 1, ["--init", "siren-t16-basis-adapt", "-q", "2"], None, "rgb", "0.7.0"),
+    ("adapt-q6", 48, 64, 1, ["--init", "siren-t16-basis-adapt", "-q", "6"], None, "rgb", "0.7.0"),
+    ("adapt-q15", 48, 64, 1, ["--init", "siren-t16-basis-adapt", "-q", "15"], None, "rgb", "0.7.0"),
+    ("adapt-q4-96x128", 96, 128, 10, ["--init", "siren-t16-basis-adapt", "-q", "4"], None, "rgb", "0.7.0"),
+    ("adapt-q12-160x96", 160, 96, 11, ["--init", "siren-t16-basis-adapt", "-q", "12"], None, "rgb", "0.7.0"),
+    ("adapt-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-adapt", "--bpp", "0.5"], None, "rgb", "0.7.0"),
+    ("adapt-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-adapt", "--bpp", "0.05"], None, "rgb", "0.7.0"),
+    ("adapt-1x1", 1, 1, 4, ["--init", "siren-t16-basis-adapt", "-q", "8"], None, "rgb", "0.7.0"),
+    ("adapt-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-adapt", "-q", "12"], None, "rgb", "0.7.0"),
+    ("adapt-strip-200x3", 3, 200, 5, ["--init", "siren-t16-basis-adapt", "-q", "12"], None, "rgb", "0.7.0"),
+    ("adapt-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-adapt", "-q", "8"], "32", "rgb", "0.7.0"),
+    ("adapt-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-adapt", "-q", "8"], "96x72", "rgb", "0.7.0"),
+    ("adapt-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-adapt", "-q", "6"], None, "gray", "0.7.0"),
+    ("adapt-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-adapt", "-q", "9"], None, "rgba-soft", "0.7.0"),
 ]
 
 

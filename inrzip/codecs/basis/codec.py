@@ -83,7 +83,7 @@ class BasisCodec:
         if header.tile != init.cfg.tile or header.values != int(basis.mask(init, s, gray).sum()):
             raise InrzipError("corrupt .inrz header: tiling or value count does not match its initialization")
         cls, grid = basis.classes(init, s, gray), grid_shape(header.height, header.width, header.tile)
-        q = entropy.decode(raw, header.tiles, cls, *basis.tables_for(init, s), basis.RMAX, grid)
+        q = entropy.decode(raw, header.tiles, cls, *basis.tables_for(init, s), basis.RMAX, grid, init.adapt_weight)
         return Level(s, gray), basis.dequantize(init, q, s, header.width, header.height, gray)
 
     def evaluator(self, init: BasisLadder, level: Level, device=None) -> Evaluate:
@@ -126,7 +126,7 @@ def pack(
     keep = basis.mask(ladder, step_index, gray)
     q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA)
     cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
-    raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid)
+    raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid, ladder.adapt_weight)
     fields = dict(
         init=ladder.id,
         quality=step_index,

@@ -6,7 +6,10 @@ class (its rms over the step, in half-octaves: :func:`basis.classes`), each tile
 bucket (how many of its values are non-zero, coded first); each (bucket, class) pair has one
 shipped categorical model of ``q``, used in one vectorised call per pair. Where the init codes the
 buckets in context (a table per upper and left neighbour's bucket), they go by anti-diagonals of
-the tile grid, whose neighbours are all on the diagonal before.
+the tile grid, whose neighbours are all on the diagonal before. Where the init adapts (a prior weight
+``W``), the coefficients go by the same diagonals and each (bucket, class) model learns from the
+file: its counts of the diagonals already coded added to ``W`` times the shipped model (a photo's
+statistics differ from the training set's; 10 val photos: 1.5-2.6 % fewer coefficient bits).
 """
 
 from __future__ import annotations
@@ -51,6 +54,34 @@ def activity_contexts(activity: np.ndarray, grid: tuple[int, int], idx: np.ndarr
     return up, left
 
 
+def _diagonal_groups(activity: np.ndarray, cls: np.ndarray, idx: np.ndarray):
+    """The coefficients of the tiles ``idx`` (one diagonal) in coding order, grouped by (bucket, class):
+    (flat positions in ``q[idx]``, group starts, each group's bucket, each group's class). Within a group, tiles in
+    ``idx`` order, each tile's columns in order."""
+    n = cls.size
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    b = np.repeat(activity[idx], n)
+    k = np.tile(cls, idx.size)
+    order = np.lexsort((np.arange(idx.size * n), k, b))
+    key = (b * 1024 + k)[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return order, starts, b[order[starts]], k[order[starts]]
+
+
+def _adapted(prior: np.ndarray, weight: int, counts: np.ndarray, b: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """``[groups, symbols]`` models of the (bucket, class) pairs ``b, k``: the shipped models times ``weight`` plus
+    the counts so far, normalised; float64 sums and one division, the same numbers on every machine."""
+    c = counts[b, k]
+    return (prior[b, k] + c) / (weight + c.sum(axis=1, dtype=np.int64))[:, None]
+
+
+def _count(counts: np.ndarray, activity: np.ndarray, cls: np.ndarray, idx: np.ndarray, symbols: np.ndarray, sign):
+    """Add (``sign`` 1) or take away (-1) the tiles ``idx``'s symbols ``[len(idx), n]`` to the counts."""
+    b = np.repeat(activity[idx], cls.size)
+    np.add.at(counts, (b, np.tile(cls, idx.size), symbols.reshape(-1)), sign)
+
+
 def _check_grid(tiles: int, grid: tuple[int, int] | None) -> None:
     if grid is None or grid[0] * grid[1] != tiles:
         raise InrzipError("corrupt .inrz header: tile count does not match the image's tile grid")
@@ -63,18 +94,34 @@ def encode(
     activity_pmf: np.ndarray,
     rmax: int,
     grid: tuple[int, int] | None = None,
+    adapt: int = 0,
 ) -> bytes:
     """``q [tiles, n]`` ints in ``[-rmax, rmax]``, ``cls [n]`` class per column -> little-endian 32-bit words.
 
     First every tile's activity bucket (:func:`basis.activity`; ``activity_pmf [up, left, bucket]``: in the
     context of its neighbours on the tile ``grid`` (rows, columns), diagonal by diagonal), then the coefficients
-    group by group (bucket, class), each group in one vectorised call with the group's model ``pmf[b, k]``.
+    group by group (bucket, class), each group in one vectorised call with the group's model ``pmf[b, k]``; with
+    ``adapt`` (a prior weight) diagonal by diagonal, each group's model adapted to the diagonals before.
     """
     coder = constriction.stream.stack.AnsCoder()
     symbols = (q + rmax).astype(np.int32)
     activity = basis.activity(q)
-    for rows, cols, b, k in reversed(_groups(activity, cls)):  # a stack: push the last group first
-        coder.encode_reverse(np.ascontiguousarray(symbols[np.ix_(rows, cols)]).reshape(-1), _model(pmf[b, k]))
+    if adapt:  # a stack: push the last diagonal first, its models from the counts of those before it
+        _check_grid(q.shape[0], grid)
+        counts = np.zeros(pmf.shape, np.int64)
+        for idx in diagonals(*grid):  # diagonal by diagonal: the index arrays of a huge photo stay small
+            _count(counts, activity, cls, idx, symbols[idx], 1)
+        prior = adapt * pmf
+        for idx in reversed(diagonals(*grid)):
+            _count(counts, activity, cls, idx, symbols[idx], -1)
+            order, starts, b, k = _diagonal_groups(activity, cls, idx)
+            models = _adapted(prior, adapt, counts, b, k)
+            parts = np.split(symbols[idx].reshape(-1)[order], starts[1:]) if order.size else []
+            for part, model in reversed(list(zip(parts, models, strict=True))):
+                coder.encode_reverse(part, _model(model))
+    else:
+        for rows, cols, b, k in reversed(_groups(activity, cls)):  # a stack: push the last group first
+            coder.encode_reverse(np.ascontiguousarray(symbols[np.ix_(rows, cols)]).reshape(-1), _model(pmf[b, k]))
     if activity_pmf.ndim == 1:
         coder.encode_reverse(activity.astype(np.int32), _model(activity_pmf))
     else:
@@ -93,6 +140,7 @@ def decode(
     activity_pmf: np.ndarray,
     rmax: int,
     grid: tuple[int, int] | None = None,
+    adapt: int = 0,
 ) -> np.ndarray:
     """Inverse of :func:`encode`; refuses streams that run dry, have words left over, or disagree with themselves."""
     if len(data) % 4:
@@ -109,8 +157,27 @@ def decode(
             for idx in diagonals(*grid):
                 up, left = activity_contexts(activity, grid, idx)
                 activity[idx] = coder.decode(_FAMILY, activity_pmf[up, left])
-        for rows, cols, b, k in _groups(activity, cls):
-            q[np.ix_(rows, cols)] = coder.decode(_model(pmf[b, k]), rows.size * cols.size).reshape(rows.size, cols.size)
+        if adapt:
+            _check_grid(tiles, grid)
+            counts = np.zeros(pmf.shape, np.int64)
+            prior = adapt * pmf
+            for idx in diagonals(*grid):
+                order, starts, b, k = _diagonal_groups(activity, cls, idx)
+                if not order.size:
+                    continue
+                models = _adapted(prior, adapt, counts, b, k)
+                sizes = np.diff(np.r_[starts, order.size])
+                flat = np.empty(order.size, np.int32)
+                flat[order] = np.concatenate(
+                    [coder.decode(_model(m), int(n)) for m, n in zip(models, sizes, strict=True)]
+                )
+                q[idx] = flat.reshape(idx.size, cls.size)
+                _count(counts, activity, cls, idx, q[idx], 1)
+        else:
+            for rows, cols, b, k in _groups(activity, cls):
+                q[np.ix_(rows, cols)] = coder.decode(_model(pmf[b, k]), rows.size * cols.size).reshape(
+                    rows.size, cols.size
+                )
         if not coder.is_empty():
             raise InrzipError("corrupt .inrz payload: coded stream has data left over")
     except InrzipError:

@@ -79,6 +79,7 @@ class BasisLadder:
     table_mix: bool = False  # entropy models of s mixed from the two octaves around it (tables_for), where it says so
     chroma_classes: bool = False  # the colour axes after the first have classes of their own (column_classes)
     activity_context: bool = False  # a tile's bucket is coded given its upper and left neighbours' (entropy)
+    adapt_weight: int = 0  # > 0: the coefficient models learn from the file, the shipped ones weighing this (entropy)
 
     @property
     def k(self) -> int:
@@ -326,13 +327,19 @@ def evaluate(ladder: BasisLadder, coef: np.ndarray, coords: np.ndarray) -> np.nd
 ENTROPY_OPTIONS = ("table_mix", "chroma_classes", "activity_context")  # the meta flags of the entropy models
 
 
-def meta_array(qualities, **options: bool) -> np.ndarray:
-    """The ``meta`` array of an init file: its quality ladder and the entropy options it sets (ENTROPY_OPTIONS)."""
+MAX_ADAPT_WEIGHT = 1 << 20  # a larger prior weight would learn nothing from any photo
+
+
+def meta_array(qualities, adapt_weight: int = 0, **options: bool) -> np.ndarray:
+    """The ``meta`` array of an init file: its quality ladder and the entropy options it sets (ENTROPY_OPTIONS,
+    and ``adapt_weight`` where it is not 0)."""
     unknown = set(options) - set(ENTROPY_OPTIONS)
     if unknown:
         raise ValueError(f"unknown init options {sorted(unknown)}")
+    if not 0 <= adapt_weight <= MAX_ADAPT_WEIGHT:
+        raise ValueError(f"adapt_weight must be 0..{MAX_ADAPT_WEIGHT}, got {adapt_weight}")
     meta = {"qualities": [int(s) for s in qualities]} | {k: True for k, v in options.items() if v}
-    return np.array(json.dumps(meta))
+    return np.array(json.dumps(meta | ({"adapt_weight": int(adapt_weight)} if adapt_weight else {})))
 
 
 def save(path: Path, cfg: SirenConfig, arrays: dict, qualities: list[int]) -> None:
@@ -369,7 +376,10 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         qualities=tuple(int(s) for s in meta["qualities"]),
         post_filter=postfilter.from_arrays(z),
         **{k: meta.get(k, False) is True for k in ENTROPY_OPTIONS},
+        adapt_weight=meta.get("adapt_weight", 0),
     )
+    if type(ladder.adapt_weight) is not int or not 0 <= ladder.adapt_weight <= MAX_ADAPT_WEIGHT:
+        raise ValueError(f"adapt_weight must be an integer 0..{MAX_ADAPT_WEIGHT}")
     k = ladder.basis.shape[2]
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
         raise ValueError("basis, rms and lrms shapes do not agree")
