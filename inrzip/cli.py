@@ -631,6 +631,14 @@ def _npz_out(out: str) -> Path:
     return Path(out)
 
 
+def _new_npz_out(out: str, force: bool) -> Path:
+    """:func:`_npz_out`, also refused where it exists and ``force`` is not given (before any training)."""
+    path = _npz_out(out)
+    if path.exists() and not force:
+        raise InrzipError(f"{path} exists (use --force to overwrite it)")
+    return path
+
+
 def _run_training(train, *args, **kwargs) -> None:
     """Run a trainer that writes ``args[1]`` with the command line (for its manifest) and a log on stderr; its
     missing-data and bad-setting errors become one line."""
@@ -661,9 +669,10 @@ def _run_training(train, *args, **kwargs) -> None:
     help="Also train the upscaling prior at this factor (repeatable): fit on the downscale, loss on the fine pixels.",
 )
 @click.option("--upscale-weight", default=1.0, show_default=True, help="Weight of the upscaling loss.")
-def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, factors, upscale_weight) -> None:
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
+def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, factors, upscale_weight, force) -> None:
     """Meta-train a shared-body initialization (ANIL with the head solved exactly; the default init)."""
-    out = _npz_out(out)
+    out = _new_npz_out(out, force)
     from .nets.arch import SirenConfig
     from .train import anil
 
@@ -689,11 +698,15 @@ def train_basis(train_dir, out, width, depth, tile, w0, steps, n_tiles, seed, fa
 @click.option("--pairs", "n_pairs", default=300, show_default=True, help="Training crops (coded, rendered) per factor.")
 @click.option("--width", default=32, show_default=True)
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
+@click.option("--lr", default=1e-3, show_default=True, help="Adam learning rate.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
-def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, depth, seed, threads) -> None:
+@click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
+def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, depth, lr, seed, threads, force) -> None:
     """Train the learned upscaler that restores an init's renders above the source size."""
-    out = _npz_out(out)
+    if not lr > 0:
+        raise InrzipError(f"--lr must be positive, got {lr}")
+    out = _new_npz_out(out, force)
     import torch
 
     from . import inits
@@ -701,7 +714,7 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 
     if threads:
         torch.set_num_threads(threads)
-    cnn = upscaler.CnnTraining(steps=steps, width=width, depth=depth, seed=seed)
+    cnn = upscaler.CnnTraining(steps=steps, width=width, depth=depth, lr=lr, seed=seed)
     init_name = init_name or inits.DEFAULT_INIT
     _run_training(upscaler.train, train_dir, out, init_name, factors=tuple(factors) or (2, 4), n_pairs=n_pairs, cnn=cnn)
 
@@ -728,9 +741,7 @@ def train_postfilter(train_dir, out, init_name, steps, lr, n_pairs, width, depth
     (the source init's files keep their decodes)."""
     if not lr > 0:
         raise InrzipError(f"--lr must be positive, got {lr}")
-    out = _npz_out(out)
-    if out.exists() and not force:
-        raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    out = _new_npz_out(out, force)
     if donor is not None:
         from .train import postfilter
 
@@ -802,9 +813,7 @@ def train_predictor(
 ) -> None:
     """Fit intra prediction (each tile's first coefficients from its decoded neighbours) and the residuals' entropy
     tables for a shared-body init; write that init with them as a new init (the source init's files keep theirs)."""
-    out = _npz_out(out)
-    if out.exists() and not force:
-        raise InrzipError(f"{out} exists (use --force to overwrite it)")
+    out = _new_npz_out(out, force)
     from .codecs.basis.model import MAX_ADAPT_WEIGHT  # numpy only: still before torch
 
     if adapt_weight > MAX_ADAPT_WEIGHT:

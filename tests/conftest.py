@@ -86,3 +86,15 @@ def tiny_basis(tiny_basis_file, monkeypatch) -> str:
     """The tiny shared-body ladder, findable by id; returns its path."""
     monkeypatch.setenv("INRZIP_WEIGHTS", str(tiny_basis_file.parent))
     return str(tiny_basis_file)
+
+
+def edgy_photo(h: int, w: int, seed: int) -> np.ndarray:
+    """Flat discs with sharp edges over a gentle ripple: what a tile codec rings and blocks on."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 3)) + rng.uniform(0.2, 0.8, 3)
+    for _ in range(12):
+        cy, cx, r = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(6, 30)
+        img[(y - cy) ** 2 + (x - cx) ** 2 < r * r] = rng.uniform(0, 1, 3)
+    img += 0.05 * np.sin(x / 7.0)[..., None]
+    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)

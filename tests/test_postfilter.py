@@ -8,7 +8,7 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import smooth_photo
+from conftest import edgy_photo, smooth_photo
 from inrzip import decoder, encoder, images, inits, postfilter, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
@@ -184,18 +184,6 @@ def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init
     np.testing.assert_array_equal(upscaler.apply(net, render, decoder.decode(enc.data)), expected)
     with pytest.raises(ValueError, match="source"):
         upscaler.apply(net, render)
-
-
-def edgy_photo(h: int, w: int, seed: int) -> np.ndarray:
-    """Flat discs with sharp edges over a gentle ripple: what a tile codec rings and blocks on."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:h, 0:w]
-    img = np.zeros((h, w, 3)) + rng.uniform(0.2, 0.8, 3)
-    for _ in range(12):
-        cy, cx, r = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(6, 30)
-        img[(y - cy) ** 2 + (x - cx) ** 2 < r * r] = rng.uniform(0, 1, 3)
-    img += 0.05 * np.sin(x / 7.0)[..., None]
-    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
 
 
 def has_filter(path) -> bool:

@@ -1,12 +1,14 @@
 """The learned upscaler: numpy twin of the trained CNN, strip-wise application, when it applies, training."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import smooth_photo
+from conftest import edgy_photo, smooth_photo
 from inrzip import decoder, encoder, inits, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
@@ -90,3 +92,55 @@ def test_pairs_are_coded_renders_of_the_crops(tiny_basis, photo_dir):
     pairs = trainer.make_pairs(str(photo_dir), init, (2,), 2, 32, (1.0,), seed=0)
     assert all(o.shape == r.shape == (32, 32, 3) and src is None for o, r, src in pairs)  # no post-filter: no source
     assert any(not np.array_equal(o, r) for o, r, _ in pairs)
+
+
+def test_cli_refuses_before_training(tmp_path, photo_dir):
+    existing = tmp_path / "x.npz"
+    existing.write_bytes(b"keep")
+    for command in ("train-upscaler", "train-basis"):
+        for out, msg, more in (
+            (tmp_path / "x.txt", "must end in .npz", []),
+            (existing, "exists", []),
+            *([(tmp_path / "y.npz", "--lr must be positive", ["--lr", "-1"])] if command == "train-upscaler" else []),
+        ):
+            r = CliRunner().invoke(main, [command, "--data", str(photo_dir), "--out", str(out), *more])
+            assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output, (command, r.output)
+    assert existing.read_bytes() == b"keep" and not (tmp_path / "y.npz").exists()
+
+
+def test_cli_trains_at_the_learning_rate_it_is_given_and_overwrites_only_with_force(tiny_basis, tmp_path):
+    torch.set_num_threads(1)
+    big = tmp_path / "big"
+    big.mkdir()
+    Image.fromarray(smooth_photo(260, 270, 1)).save(big / "a.png")
+    out = tmp_path / "ups" / "tiny.npz"
+    args = ["train-upscaler", "--data", str(big), "--init", tiny_basis, "--out", str(out), "--factor", "2",
+            "--steps", "3", "--pairs", "2", "--width", "4", "--depth", "1", "--lr", "2e-4"]  # fmt: skip
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    entry = json.loads((out.parent / "manifest.json").read_text())["tiny.npz"]
+    assert entry["settings"]["lr"] == 2e-4 and set(upscaler.load(out).nets) == {2}
+    before = out.read_bytes()
+    r = CliRunner().invoke(main, [*args[:-1], "5e-4"])
+    assert r.exit_code != 0 and "exists" in r.output and out.read_bytes() == before
+    r = CliRunner().invoke(main, [*args[:-1], "5e-4", "--force"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((out.parent / "manifest.json").read_text())["tiny.npz"]["settings"]["lr"] == 5e-4
+
+
+SHIPPED = sorted(name for name in inits.available() if upscaler.path_for(name) is not None)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_upscaler_corrects_its_renders(name):
+    """A network whose training collapsed (a constant output under one grey level: it happened once) would ship
+    silently: each factor's network must move the pixels of an upscale of one of its init's files."""
+    torch.set_num_threads(1)
+    up, init = upscaler.load(upscaler.path_for(name)), inits.load(name)
+    assert up.init_id == init.id
+    photo = edgy_photo(64, 96, 3)
+    data = encoder.encode(photo, quality=8, init=init).data
+    for factor in up.nets:
+        size = f"{96 * factor}x{64 * factor}"
+        change = decoder.decode(data, size=size).astype(int) - decoder.decode(data, size=size, restore=False)
+        assert change.std() > 0.5, (name, factor, change.std())
