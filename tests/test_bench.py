@@ -122,3 +122,26 @@ def test_a_missing_library_skips_its_anchor(monkeypatch, tiny_init, photo_dir):
     means = [m for m in report["means"] if m["codec"] == "q16"]
     assert s["levels_below"]["jpeg"] == [m["quality"] for m in means if m["jpeg_psnr"] > m["psnr"]]
     assert all(0 < r["ms_ssim"] <= 1 and 0 < r["jpeg_ms_ssim"] <= 1 for r in report["rows"])
+
+
+def test_ablation_reads_every_row_against_the_first(monkeypatch):
+    """The ablation table: each row's BD-rate against the first (a row needing 10 % more bits at every PSNR reads
+    +10 %), PSNR at 2 bpp from its own curve, one printed line per row as it finishes."""
+    curves = {"a": ([0.2, 0.5, 1.0, 2.5], [27.0, 30.0, 34.0, 40.0])}
+    curves["b"] = ([1.1 * x for x in curves["a"][0]], curves["a"][1])
+
+    def fake_run(data_dir, qualities, init, **kw):
+        b, p = curves[init]
+        at = {k: bench.psnr_at(b, p, float(k)) for k in ("0.25", "0.5", "1.0")}
+        summary = {"psnr_at_bpp": at, "bd_rate_vs_jpeg_pct": -40.0 if init == "a" else None}
+        return {"means": [{"bpp": x, "psnr": y} for x, y in zip(b, p, strict=True)], "summary": {"inrzip-ans": summary}}
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    lines = []
+    table = bench.ablation("val", [("default", "a"), ("- a lever", "b")], out=lines.append)
+    assert table[0]["bd_vs_default"] == pytest.approx(0, abs=1e-9)
+    assert table[1]["bd_vs_default"] == pytest.approx(10, abs=0.01)
+    assert table[0]["psnr_at"][3] == pytest.approx(bench.psnr_at(*curves["a"], 2.0))
+    assert table[1]["psnr_at"][3] < table[0]["psnr_at"][3]
+    assert len(lines) == 5 and lines[2].startswith("default ") and "-40.0 %" in lines[2]
+    assert lines[3].startswith("- a lever") and "n/a" in lines[3] and "+10.0 %" in lines[3]

@@ -12,7 +12,6 @@ python results/wide/ablation.py > results/wide/ablation.txt
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ import torch
 
 from inrzip import inits
 from inrzip.tools import bench
-from inrzip.tools.machine import machine
 
 torch.set_num_threads(2)
 VAL = "../shared/data/val/bsd100"
@@ -48,16 +46,4 @@ ROWS = [
     ("- post-filter", variant("w240-no-filter", lambda a: {k: v for k, v in a.items() if "post_filter" not in k})),
     ("0.4.0's default (siren-t16-basis-ip: width 192, tables per octave)", "siren-t16-basis-ip"),
 ]
-print(f"machine: {machine()}; val: first 10 of {VAL}, every level; mean per-image PSNR (RGB)")
-print(f"{'row':<72} {'PSNR@0.25':>9} {'@0.5':>7} {'@1':>7} {'@2':>7} {'BD vs JPEG':>11} {'BD vs default':>14}")
-t0, ref = time.time(), None
-for label, init in ROWS:
-    r = bench.run(VAL, None, limit=10, init=init, anchors=("jpeg",), log=lambda m: None)
-    curve = ([m["bpp"] for m in r["means"]], [m["psnr"] for m in r["means"]])
-    ref = ref or curve
-    s = r["summary"]["inrzip-ans"]
-    at = [s["psnr_at_bpp"][k] for k in ("0.25", "0.5", "1.0")] + [float(np.interp(np.log(2.0), np.log(curve[0]), curve[1]))]
-    vs_default = bench.bd_rate(ref, curve)
-    print(f"{label:<72} " + " ".join(f"{v:>7.2f}" if v is not None else "    n/a" for v in at)
-          + f" {s['bd_rate_vs_jpeg_pct']:>+10.1f} % {vs_default:>+12.1f} %", flush=True)  # fmt: skip
-print(f"{time.time() - t0:.0f} s")
+bench.ablation(VAL, ROWS, limit=10, out=lambda line: print(line, flush=True))
