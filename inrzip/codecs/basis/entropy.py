@@ -54,16 +54,18 @@ def activity_contexts(activity: np.ndarray, grid: tuple[int, int], idx: np.ndarr
     return up, left
 
 
-def _diagonal_groups(activity: np.ndarray, cls: np.ndarray, idx: np.ndarray):
-    """The coefficients of the tiles ``idx`` (one diagonal) in coding order, grouped by (bucket, class):
-    (flat positions in ``q[idx]``, group starts, each group's bucket, each group's class). Within a group, tiles in
-    ``idx`` order, each tile's columns in order."""
-    n = cls.size
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    b = np.repeat(activity[idx], n)
-    k = np.tile(cls, idx.size)
-    key = (b * (int(cls.max()) + 1) + k).astype(np.int16)  # under 8 x 64: 16 bits, which numpy radix-sorts
+def _contexts(activity: np.ndarray, cls: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, class) of every value of the tiles ``idx``, tile by tile, each tile's columns in order."""
+    return np.repeat(activity[idx], cls.size), np.tile(cls, idx.size)
+
+
+def _diagonal_groups(b: np.ndarray, k: np.ndarray):
+    """One diagonal's values (buckets ``b``, classes ``k``: :func:`_contexts`) in coding order, grouped by (bucket,
+    class): (positions in the diagonal's values, group starts, each group's bucket, each group's class). Within a
+    group, the values keep their order."""
+    if not b.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), b, k
+    key = (b * (int(k.max()) + 1) + k).astype(np.int16)  # under 8 x 64: 16 bits, which numpy radix-sorts
     order = np.argsort(key, kind="stable")  # ties keep (tile, column) order
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
@@ -75,12 +77,6 @@ def _adapted(prior: np.ndarray, weight: int, counts: np.ndarray, b: np.ndarray, 
     the counts so far, normalised; float64 sums and one division, the same numbers on every machine."""
     c = counts[b, k]
     return (prior[b, k] + c) / (weight + c.sum(axis=1, dtype=np.int64))[:, None]
-
-
-def _count(counts: np.ndarray, activity: np.ndarray, cls: np.ndarray, idx: np.ndarray, symbols: np.ndarray, sign):
-    """Add (``sign`` 1) or take away (-1) the tiles ``idx``'s symbols ``[len(idx), n]`` to the counts."""
-    b = np.repeat(activity[idx], cls.size)
-    np.add.at(counts, (b, np.tile(cls, idx.size), symbols.reshape(-1)), sign)
 
 
 def _check_grid(tiles: int, grid: tuple[int, int] | None) -> None:
@@ -109,15 +105,17 @@ def encode(
     activity = basis.activity(q)
     if adapt:  # a stack: push the last diagonal first, its models from the counts of those before it
         _check_grid(q.shape[0], grid)
-        counts = np.zeros(pmf.shape, np.int64)
-        for idx in diagonals(*grid):  # diagonal by diagonal: the index arrays of a huge photo stay small
-            _count(counts, activity, cls, idx, symbols[idx], 1)
+        diags, counts = diagonals(*grid), np.zeros(pmf.shape, np.int64)
+        for idx in diags:  # diagonal by diagonal: the index arrays of a huge photo stay small
+            np.add.at(counts, (*_contexts(activity, cls, idx), symbols[idx].reshape(-1)), 1)
         prior = adapt * pmf
-        for idx in reversed(diagonals(*grid)):
-            _count(counts, activity, cls, idx, symbols[idx], -1)
-            order, starts, b, k = _diagonal_groups(activity, cls, idx)
+        for idx in reversed(diags):
+            b, k = _contexts(activity, cls, idx)
+            values = symbols[idx].reshape(-1)
+            np.add.at(counts, (b, k, values), -1)  # the counts of the diagonals before this one
+            order, starts, b, k = _diagonal_groups(b, k)
             models = _adapted(prior, adapt, counts, b, k)
-            parts = np.split(symbols[idx].reshape(-1)[order], starts[1:]) if order.size else []
+            parts = np.split(values[order], starts[1:]) if order.size else []
             for part, model in reversed(list(zip(parts, models, strict=True))):
                 coder.encode_reverse(part, _model(model))
     else:
@@ -163,17 +161,18 @@ def decode(
             counts = np.zeros(pmf.shape, np.int64)
             prior = adapt * pmf
             for idx in diagonals(*grid):
-                order, starts, b, k = _diagonal_groups(activity, cls, idx)
+                contexts = _contexts(activity, cls, idx)
+                order, starts, b, k = _diagonal_groups(*contexts)
                 if not order.size:
                     continue
                 models = _adapted(prior, adapt, counts, b, k)
                 sizes = np.diff(np.r_[starts, order.size])
-                flat = np.empty(order.size, np.int32)
-                flat[order] = np.concatenate(
+                values = np.empty(order.size, np.int32)
+                values[order] = np.concatenate(
                     [coder.decode(_model(m), int(n)) for m, n in zip(models, sizes, strict=True)]
                 )
-                q[idx] = flat.reshape(idx.size, cls.size)
-                _count(counts, activity, cls, idx, q[idx], 1)
+                q[idx] = values.reshape(idx.size, cls.size)
+                np.add.at(counts, (*contexts, values), 1)
         else:
             for rows, cols, b, k in _groups(activity, cls):
                 q[np.ix_(rows, cols)] = coder.decode(_model(pmf[b, k]), rows.size * cols.size).reshape(
