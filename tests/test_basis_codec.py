@@ -345,3 +345,29 @@ def test_mixed_tables_are_each_octave_at_its_centre_and_linear_between(tiny_basi
     g0, g1, w = basis.mix_weights(edge, lad.group_first, groups)
     assert (g0, g1) == (0, 1) and 0 < w < 1
     np.testing.assert_array_equal(basis.tables_for(lad, edge)[0], lad.pmf[1])  # unmixed: the octave's own
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40), st.integers(1, 4))
+@settings(max_examples=50, deadline=None)
+def test_same_rows_groups_equal_rows_in_order(labels, width):
+    rows = np.repeat(np.array(labels, np.float32)[:, None], width, axis=1)
+    groups = basis.same_rows(rows)
+    assert sorted(np.concatenate(groups).tolist()) == list(range(len(labels)))
+    assert [labels[g[0]] for g in groups] == list(dict.fromkeys(labels))  # first appearance order
+    for g in groups:
+        assert (np.diff(g) > 0).all() and len({labels[i] for i in g}) == 1
+
+
+def test_render_evaluates_each_coordinate_pattern_once(tiny_basis, monkeypatch):
+    """A render whose tiles share local coordinates runs the body once per distinct pattern, not per tile."""
+    lad = ladder_of(tiny_basis)
+    coef = np.random.default_rng(0).standard_normal((6, 3, lad.k)).astype(np.float32)
+    grid = siren.tile_grid(lad.cfg.tile).numpy()
+    coords = np.stack([grid] * 4 + [grid * 0.5] * 2)
+    calls = []
+    original = basis.features
+    monkeypatch.setattr(basis, "features", lambda *a: calls.append(1) or original(*a))
+    out = basis.evaluate(lad, coef, coords)
+    assert len(calls) == 2
+    one = basis.evaluate(lad, coef[4:5], coords[4:5])
+    np.testing.assert_allclose(out[4:5], one, atol=1e-5)

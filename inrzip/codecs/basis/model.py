@@ -315,13 +315,23 @@ def evaluate(ladder: BasisLadder, coef: np.ndarray, coords: np.ndarray) -> np.nd
     """
     head = heads(ladder, coef)
     out = np.empty((coef.shape[0], coords.shape[1], 3), np.float32)
-    patterns, group = np.unique(coords.reshape(coords.shape[0], -1), axis=0, return_inverse=True)
-    for g, pattern in enumerate(patterns):
-        members = np.flatnonzero(group.reshape(-1) == g)
-        feat = features(ladder.cfg, ladder.body_w, ladder.body_b, pattern.reshape(-1, 2))  # [M, width + 1]
+    for members in same_rows(coords.reshape(coords.shape[0], -1)):
+        pattern = coords[members[0]]
+        feat = features(ladder.cfg, ladder.body_w, ladder.body_b, pattern)  # [M, width + 1]
         stacked = head[members].transpose(1, 0, 2).reshape(feat.shape[1], -1)  # one GEMM for the group
         out[members] = (feat @ stacked).reshape(feat.shape[0], members.size, 3).transpose(1, 0, 2)
     return out + ladder.colour_mean.astype(np.float32)
+
+
+def same_rows(a: np.ndarray) -> list[np.ndarray]:
+    """The indices of each set of equal rows of ``a [B, M]``, ascending, sets in order of first appearance.
+
+    By each row's bytes: linear in B, where ``np.unique(axis=0)`` sorts the rows (0.1 s of a Kodak decode).
+    """
+    groups: dict[bytes, list[int]] = {}
+    for i, row in enumerate(np.ascontiguousarray(a)):
+        groups.setdefault(row.tobytes(), []).append(i)
+    return [np.array(g) for g in groups.values()]
 
 
 ENTROPY_OPTIONS = ("table_mix", "chroma_classes", "activity_context")  # the meta flags of the entropy models
