@@ -733,14 +733,24 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 @click.option(
+    "--border-weight",
+    default=1.0,
+    show_default=True,
+    help="Loss weight of the pixels on a tile's border (the others weigh 1).",
+)
+@click.option(
     "--copy-from", "donor", default=None, help="Take this init's post-filter instead of training one (no training)."
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
-def train_postfilter(train_dir, out, init_name, steps, lr, n_pairs, width, depth, seed, threads, donor, force) -> None:
+def train_postfilter(
+    train_dir, out, init_name, steps, lr, n_pairs, width, depth, seed, threads, border_weight, donor, force
+) -> None:
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
     if not lr > 0:
         raise InrzipError(f"--lr must be positive, got {lr}")
+    if not 0 < border_weight <= 1000:
+        raise InrzipError(f"--border-weight must be in (0, 1000], got {border_weight}")
     out = _new_npz_out(out, force)
     if donor is not None:
         from .train import postfilter
@@ -755,7 +765,7 @@ def train_postfilter(train_dir, out, init_name, steps, lr, n_pairs, width, depth
     if threads:
         torch.set_num_threads(threads)
     cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed)
-    _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn)
+    _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn, border_weight=border_weight)
 
 
 @main.command("train-predictor")

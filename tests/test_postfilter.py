@@ -139,6 +139,8 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         (tmp_path / "x.txt", "must end in .npz", []),
         (existing, "exists", []),
         (tmp_path / "y.npz", "--lr must be positive", ["--lr", "0"]),
+        (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "0"]),
+        (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "nan"]),
     ):
         r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out), *more])
         assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
@@ -159,6 +161,39 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     assert r.exit_code == 0, r.output
     entry = json.loads((tmp_path / "manifest.json").read_text())["lr.npz"]
     assert entry["settings"]["lr"] == 2e-4 and inits.load(str(out)).post_filter is not None
+    assert "border_weight" not in entry["settings"]
+    r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(tmp_path / "bw.npz"), "--border-weight", "4"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "manifest.json").read_text())["bw.npz"]["settings"]["border_weight"] == 4
+
+
+def test_border_weights_favour_each_tiles_edge_pixels():
+    w = trainer.border_weights(40, 16, 4.0)
+    assert w.shape == (40, 40) and abs(float(w.mean()) - 1) < 1e-6
+    edge = np.isin(np.arange(40) % 16, (0, 15))
+    assert np.allclose(w[edge][:, ~edge] / w[~edge][:, ~edge].mean(), 4) and np.allclose(w[edge][:, edge], w.max())
+    assert np.allclose(w[np.ix_(~edge, ~edge)], w.min()) and w.max() / w.min() == pytest.approx(4)
+    assert np.allclose(trainer.border_weights(32, 16, 1.0), 1)
+
+
+def test_the_loss_weights_steer_the_fit():
+    """Zero weight everywhere leaves the network as initialised (Adam's steps are 0 where gradients are); all ones
+    is the unweighted fit; weight on half the pixels trains a different network."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    inputs = torch.from_numpy(rng.random((4, 3 + postfilter.EXTRA, 24, 24), dtype=np.float32))
+    originals = torch.from_numpy(rng.random((4, 3, 24, 24), dtype=np.float32))
+    cnn = cnn_trainer.CnnTraining(steps=5, width=4, depth=1, batch=2, patch=16)
+    fit = lambda weight: cnn_trainer.fit_residual(originals, inputs, cnn, lambda m: None, weight)  # noqa: E731
+    torch.manual_seed(cnn.seed)
+    start = cnn_trainer.network(cnn.width, cnn.depth, inputs.shape[1])
+    flat = lambda net: torch.cat([p.detach().reshape(-1) for p in net.parameters()])  # noqa: E731
+    with np.errstate(divide="ignore"):  # the log line's dB of a zero loss
+        assert torch.equal(flat(fit(torch.zeros(24, 24))), flat(start))
+    assert torch.equal(flat(fit(torch.ones(24, 24))), flat(fit(None)))
+    half = torch.ones(24, 24)
+    half[:, :12] = 0
+    assert not torch.allclose(flat(fit(half)), flat(fit(None)))
 
 
 def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init, photo_dir, tmp_path, monkeypatch):

@@ -48,6 +48,20 @@ def tensors(triples, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
     return as_t(originals), as_t(inputs)
 
 
+def border_weights(size: int, tile: int, weight: float) -> np.ndarray:
+    """``[size, size]`` float32 loss weights of a crop coded from its corner: ``weight`` on the pixels in a tile's
+    first or last row or column, 1 on the others, scaled to mean 1.
+
+    Border pixels are where the tiles' separate fits and quantisers leave most error (0.5-0.7 dB more than
+    inside a tile after filtering); weighting them 4x in the loss trains a filter that takes 0.1 dB more of that
+    gap out and, at equal steps, gains more on the whole image too (``results/seam/``).
+    """
+    phase = np.arange(size) % tile
+    edge = (phase == 0) | (phase == tile - 1)
+    w = np.where(edge[:, None] | edge[None, :], np.float32(weight), np.float32(1.0))
+    return (w / w.mean()).astype(np.float32)
+
+
 def filterable(init_name: str):
     """The init ``init_name``, a shared-body one (only those take a post-filter); ValueError otherwise."""
     init = inits.load(init_name)
@@ -63,17 +77,22 @@ def train(
     n_pairs: int = 800,
     crop: int = 256,
     cnn: CnnTraining = SHIPPED,
+    border_weight: float = 1.0,
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it."""
+    """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it. Tile-border
+    pixels weigh ``border_weight`` in the loss (:func:`border_weights`)."""
     t0 = time.time()
     init = filterable(init_name)
     triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
     originals, inputs = tensors(triples, init.cfg.tile)
-    net = fit_residual(originals, inputs, cnn, log)
+    weight = None if border_weight == 1 else torch.from_numpy(border_weights(crop, init.cfg.tile, border_weight))
+    net = fit_residual(originals, inputs, cnn, log, weight)
     settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
+    if weight is not None:
+        settings["border_weight"] = border_weight
     arrays = postfilter.to_arrays(Net(*export(net)))
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)
 

@@ -114,11 +114,16 @@ def fit(pairs, cnn: CnnTraining, log: Callable[[str], None]) -> torch.nn.Sequent
 
 
 def fit_residual(
-    originals: torch.Tensor, inputs: torch.Tensor, cnn: CnnTraining, log: Callable[[str], None]
+    originals: torch.Tensor,
+    inputs: torch.Tensor,
+    cnn: CnnTraining,
+    log: Callable[[str], None],
+    weight: torch.Tensor | None = None,
 ) -> torch.nn.Sequential:
     """A CNN such that ``inputs[:, :3] + net(inputs) ~ originals`` (``[N, C, H, W]`` floats in [0, 1]; the first
     three input channels are the render, any others tell the network more): Adam, cosine-decayed lr, MSE on
-    random patches away from their zero-padded edges."""
+    random patches away from their zero-padded edges, each pixel's error weighted by ``weight [H, W]`` where
+    given (the same map on every crop)."""
     t0 = time.time()
     crop, patch = originals.shape[2], cnn.patch
     torch.manual_seed(cnn.seed)
@@ -132,7 +137,10 @@ def fit_residual(
         y0, x0 = rng.integers(crop - patch + 1, size=2)
         x = inputs[pick, :, y0 : y0 + patch, x0 : x0 + patch]
         target = originals[pick, :, y0 : y0 + patch, x0 : x0 + patch]
-        loss = (x[:, :3] + net(x) - target)[:, :, edge:-edge, edge:-edge].square().mean()
+        err = (x[:, :3] + net(x) - target).square()
+        if weight is not None:
+            err = err * weight[y0 : y0 + patch, x0 : x0 + patch]
+        loss = err[:, :, edge:-edge, edge:-edge].mean()
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -3,6 +3,7 @@ coefficients, and the RDOQ's distortion weighted to match) close the border / in
 Decoder unchanged. 10 val photos (bsd100, cropped to whole tiles), the default init.
 
     python results/seam/proto_weight.py [WEIGHT ...]
+    python results/seam/proto_weight.py --rdoq-only [WEIGHT ...]   (the plain projection, only the RDOQ weighted)
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def weighted_block(ladder, coef, s, cls, lam, bits):
 
 
 def main():
-    weights = [float(a) for a in sys.argv[1:]] or [1.0, 1.5, 2.0, 3.0]
+    rdoq_only = "--rdoq-only" in sys.argv
+    weights = [float(a) for a in sys.argv[1:] if a != "--rdoq-only"] or [1.0, 1.5, 2.0, 3.0]
     ladder = inits.load(inits.DEFAULT_INIT)
     t = ladder.cfg.tile
     phi = model.functions(ladder, torch_siren.tile_grid(t).numpy())  # [3, N, K]
@@ -65,8 +67,8 @@ def main():
             solve = []
             for c in range(3):
                 pk = phi[c][:, keep[c]].astype(np.float64)
-                a = pk.T @ (wp[:, None] * pk)
-                solve.append(np.linalg.solve(a, pk.T * wp[None]))  # [k_c, N]: weighted LS
+                a = pk.T @ (wp[:, None] * pk) if not rdoq_only else pk.T @ pk
+                solve.append(np.linalg.solve(a, pk.T * (wp[None] if not rdoq_only else 1)))  # [k_c, N]: (weighted) LS
                 d[c, keep[c]] = np.einsum("nk,n,nk->k", pk, wp, pk)
             D["d"] = d[keep]
             stats = []
@@ -79,7 +81,7 @@ def main():
                 stats.append((8 * len(data) / (rgb.shape[0] * rgb.shape[1]), psnr_uint8(rgb, rec), *seam_psnr(rgb, rec, t)))
             m = np.mean(stats, axis=0)
             rows.append(f"q{q}: {m[0]:.4f} bpp {m[1]:.3f} dB border {m[2]:.3f} inner {m[3]:.3f} gap {m[3] - m[2]:.3f}")
-        print(f"weight {wb}: " + " | ".join(rows), flush=True)
+        print(f"{'rdoq-only ' if rdoq_only else ''}weight {wb}: " + " | ".join(rows), flush=True)
     model._rdo_block = ORIGINAL
 
 
