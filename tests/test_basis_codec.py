@@ -320,6 +320,36 @@ def test_rdo_quantiser_never_costs_more_than_the_dead_zone(tiny_basis):
     assert np.count_nonzero(basis.rdo_quantize(lad, coef, s, cls, 1.0)) < np.count_nonzero(q0)  # rate pushes to 0
 
 
+def test_border_emphasis_is_each_functions_weighted_norm(tiny_basis):
+    lad = ladder_of(tiny_basis)
+    np.testing.assert_allclose(basis.border_emphasis(lad, 1.0), 1.0, atol=1e-4)  # orthonormal functions
+    e = basis.border_emphasis(lad, 8.0)
+    t = lad.cfg.tile
+    mean = (8 * (4 * t - 4) + (t * t - 4 * t + 4)) / (t * t)
+    assert e.shape == (3, lad.k) and e.min() >= 1 / mean - 1e-4 and e.max() <= 8 / mean + 1e-4
+    assert e.min() < 0.9 and e.max() > 1.1  # functions differ in how much of them lies on the tile's edge
+
+
+def test_rdo_emphasis_weighs_each_columns_error(tiny_basis):
+    lad = ladder_of(tiny_basis)
+    rng = np.random.default_rng(1)
+    s = 40
+    keep = basis.mask(lad, s)
+    coef = (rng.normal(size=(60, int(keep.sum()))) * lad.rms[keep] * 1.5).astype(np.float32)
+    cls = basis.classes(lad, s)
+    plain = basis.rdo_quantize(lad, coef, s, cls, 1.0)
+    np.testing.assert_array_equal(basis.rdo_quantize(lad, coef, s, cls, 1.0, np.ones(coef.shape[1])), plain)
+    heavy = np.ones(coef.shape[1])
+    heavy[::2] = 1e6  # error on the even columns outweighs any rate: each is the candidate nearest its value
+    q = basis.rdo_quantize(lad, coef, s, cls, 1.0, heavy)
+    q0 = basis.deadzone_quantize(coef, s, lad.deadzone)
+    cands = np.stack([q0, q0 + np.where(coef >= 0, 1, -1), np.where(q0 != 0, q0 - np.sign(q0), 0)])
+    nearest = np.take_along_axis(cands, np.abs(coef - cands * basis.step(s)).argmin(axis=0)[None], 0)[0]
+    np.testing.assert_array_equal(q[:, ::2], nearest[:, ::2])
+    assert not np.array_equal(plain[:, ::2], nearest[:, ::2])  # without it, rate moved some of them
+    np.testing.assert_array_equal(q[:, 1::2], plain[:, 1::2])
+
+
 def test_mixed_tables_are_each_octave_at_its_centre_and_linear_between(tiny_basis):
     lad = ladder_of(tiny_basis)
     groups = lad.pmf.shape[0]

@@ -21,6 +21,7 @@ from .model import BasisLadder
 
 HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
 RDO_LAMBDA = 0.1  # rate weight of the quantiser's choice, in step^2 per bit (val: 0.08-0.12 best; rdoq.txt)
+RDO_BORDER = 8.0  # the RDOQ's weight of tile-border pixels (basis.border_emphasis; val: results/seam/)
 
 
 class BasisCodec:
@@ -124,7 +125,8 @@ def pack(
 ) -> bytes:
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
     keep = basis.mask(ladder, step_index, gray)
-    q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA)
+    emphasis = basis.border_emphasis(ladder, RDO_BORDER)
+    q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA, emphasis)
     cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
     raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid, ladder.adapt_weight)
     fields = dict(
