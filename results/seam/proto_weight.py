@@ -27,8 +27,9 @@ ORIGINAL = model._rdo_block
 D = {}
 
 
-def weighted_block(ladder, coef, s, cls, lam, bits):
-    """model._rdo_block with each column's distortion weighted by D['d'] (its functions' weighted energy)."""
+def weighted_block(ladder, coef, s, cls, lam, bits, emphasis=None):
+    """model._rdo_block with each column's distortion weighted by D["d"] (its functions' weighted energy; written
+    before the encoder had its own emphasis, which this replaces)."""
     step_size = model.step(s)
     q0 = model.deadzone_quantize(coef, s, ladder.deadzone)
     towards = np.where(q0 != 0, q0 - np.sign(q0), 0)

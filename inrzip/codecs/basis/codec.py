@@ -64,12 +64,13 @@ class BasisCodec:
     ) -> bytes:
         """At a level's step index, or (``quality`` None) at the step index whose file lands nearest ``bpp``
         (every byte counted: ``extras``' metadata and alpha too)."""
+        emphasis = basis.border_emphasis(init, RDO_BORDER)  # once for every step index rate control tries
         if quality is not None:
-            return pack(init, init.s_for(quality), fitted, width, height, gray, extras)
+            return pack(init, init.s_for(quality), fitted, width, height, gray, extras, emphasis)
 
         @cache
         def packed(step_index: int) -> bytes:
-            return pack(init, step_index, fitted, width, height, gray, extras)
+            return pack(init, step_index, fitted, width, height, gray, extras, emphasis)
 
         best = nearest_size(lambda s: len(packed(s)), *basis.S_RANGE, bpp * width * height / 8)
         return packed(best)
@@ -122,10 +123,12 @@ def pack(
     height: int,
     gray: bool = False,
     extras: Extras | None = None,
+    emphasis: np.ndarray | None = None,
 ) -> bytes:
-    """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``."""
+    """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``; ``emphasis``: the RDOQ's
+    per-coefficient distortion weights (default: :func:`basis.border_emphasis` at ``RDO_BORDER``)."""
     keep = basis.mask(ladder, step_index, gray)
-    emphasis = basis.border_emphasis(ladder, RDO_BORDER)
+    emphasis = basis.border_emphasis(ladder, RDO_BORDER) if emphasis is None else emphasis
     q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA, emphasis)
     cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
     raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid, ladder.adapt_weight)
