@@ -134,7 +134,11 @@ def test_ablation_reads_every_row_against_the_first(monkeypatch):
         b, p = curves[init]
         at = {k: bench.psnr_at(b, p, float(k)) for k in ("0.25", "0.5", "1.0")}
         summary = {"psnr_at_bpp": at, "bd_rate_vs_jpeg_pct": -40.0 if init == "a" else None}
-        return {"means": [{"bpp": x, "psnr": y} for x, y in zip(b, p, strict=True)], "summary": {"inrzip-ans": summary}}
+        means = [{"bpp": x, "psnr": y} for x, y in zip(b, p, strict=True)]
+        if init == "a":  # border / interior PSNR per level: a gap of 0.5 and 0.7
+            means[0] |= {"psnr_tile_border": 26.5, "psnr_tile_interior": 27.0}
+            means[1] |= {"psnr_tile_border": 29.5, "psnr_tile_interior": 30.2}
+        return {"means": means, "summary": {"inrzip-ans": summary}}
 
     monkeypatch.setattr(bench, "run", fake_run)
     lines = []
@@ -145,3 +149,22 @@ def test_ablation_reads_every_row_against_the_first(monkeypatch):
     assert table[1]["psnr_at"][3] < table[0]["psnr_at"][3]
     assert len(lines) == 5 and lines[2].startswith("default ") and "-40.0 %" in lines[2]
     assert lines[3].startswith("- a lever") and "n/a" in lines[3] and "+10.0 %" in lines[3]
+    assert table[0]["border_gap"] == pytest.approx(0.6) and lines[2].endswith("0.60 dB")
+    assert table[1]["border_gap"] is None and lines[3].endswith("n/a")
+
+
+def test_an_ablation_row_can_change_a_setting_first(monkeypatch):
+    """A row's setup runs before its bench and stays for the rows after: a setting the encoder reads."""
+    seen = []
+    setting = {"x": 1}
+
+    def fake_run(data_dir, qualities, init, **kw):
+        seen.append((init, setting["x"]))
+        summary = {"psnr_at_bpp": {"0.25": 27.0, "0.5": 30.0, "1.0": 34.0}, "bd_rate_vs_jpeg_pct": -40.0}
+        return {"means": [{"bpp": b, "psnr": p} for b, p in ((0.2, 27), (0.5, 30), (1, 34), (2.5, 40))],
+                "summary": {"inrzip-ans": summary}}  # fmt: skip
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    rows = [("default", "a"), ("- setting", "a", lambda: setting.update(x=2)), ("- both", "b")]
+    bench.ablation("val", rows, out=lambda line: None)
+    assert seen == [("a", 1), ("a", 2), ("b", 2)]

@@ -184,26 +184,35 @@ def _pct(v: float | None, width: int) -> str:
     return f"{v:>+{width}.1f} %" if v is not None else f"{'n/a':>{width + 2}}"
 
 
-def ablation(data_dir: str, rows: list[tuple[str, str]], limit: int | None = 10, out=print) -> list[dict]:
+def ablation(data_dir: str, rows: list[tuple], limit: int | None = 10, out=print) -> list[dict]:
     """The val ablation table, in one run: each ``(label, init)`` row benched at every level on the same photos
     (JPEG's curve beside), printed as it finishes: PSNR at 0.25 / 0.5 / 1 / 2 bpp, BD-rate vs JPEG and vs the first
-    row (the default the others take one lever out of). Returns each row's figures."""
-    width = max(len(label) for label, _ in rows) + 1
+    row (the default the others take one lever out of). A row ``(label, init, setup)`` calls ``setup()`` first (an
+    encoder setting the row takes out; it stays for the rows after). Returns each row's figures."""
+    width = max(len(label) for label, *_ in rows) + 1
     out(f"machine: {machine()}; val: first {limit} of {data_dir}, every level; mean per-image PSNR (RGB)")
-    out(f"{'row':<{width}} {'PSNR@0.25':>9} {'@0.5':>7} {'@1':>7} {'@2':>7} {'BD vs JPEG':>11} {'BD vs default':>14}")
+    out(
+        f"{'row':<{width}} {'PSNR@0.25':>9} {'@0.5':>7} {'@1':>7} {'@2':>7} {'BD vs JPEG':>11} {'BD vs default':>14}"
+        f" {'border gap':>10}"
+    )
     t0, ref, table = time.time(), None, []
-    for label, init in rows:
+    for label, init, *setup in rows:
+        for f in setup:
+            f()
         r = run(data_dir, None, limit=limit, init=init, anchors=("jpeg",), log=lambda m: None)
         curve = ([m["bpp"] for m in r["means"]], [m["psnr"] for m in r["means"]])
         ref = ref or curve
         s = next(v for k, v in r["summary"].items() if k.startswith("inrzip-"))
         at = [s["psnr_at_bpp"][k] for k in ("0.25", "0.5", "1.0")] + [psnr_at(*curve, 2.0)]
+        gaps = [m["psnr_tile_interior"] - m["psnr_tile_border"] for m in r["means"] if "psnr_tile_border" in m]
         row = dict(
             label=label, init=init, psnr_at=at, bd_vs_jpeg=s["bd_rate_vs_jpeg_pct"], bd_vs_default=bd_rate(ref, curve)
         )
+        row["border_gap"] = float(np.mean(gaps)) if gaps else None  # interior - border PSNR, mean over the levels
         table.append(row)
         cells = " ".join(f"{v:>7.2f}" if v is not None else "    n/a" for v in at)
-        out(f"{label:<{width}} {cells} {_pct(row['bd_vs_jpeg'], 10)} {_pct(row['bd_vs_default'], 12)}")
+        gap = f"{row['border_gap']:>7.2f} dB" if gaps else "       n/a"
+        out(f"{label:<{width}} {cells} {_pct(row['bd_vs_jpeg'], 10)} {_pct(row['bd_vs_default'], 12)} {gap}")
     out(f"{time.time() - t0:.0f} s")
     return table
 

@@ -119,6 +119,21 @@ CASES = [
     ("adapt-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-adapt", "-q", "8"], "96x72", "rgb", "0.7.0"),
     ("adapt-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-adapt", "-q", "6"], None, "gray", "0.7.0"),
     ("adapt-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-adapt", "-q", "9"], None, "rgba-soft", "0.7.0"),
+    # the post-filter trained with the tile-border pixels weighted, the RDOQ weighing them too (0.8.0)
+    ("seam-q2", 48, 64, 1, ["--init", "siren-t16-basis-seam", "-q", "2"], None, "rgb", "0.8.0"),
+    ("seam-q6", 48, 64, 1, ["--init", "siren-t16-basis-seam", "-q", "6"], None, "rgb", "0.8.0"),
+    ("seam-q15", 48, 64, 1, ["--init", "siren-t16-basis-seam", "-q", "15"], None, "rgb", "0.8.0"),
+    ("seam-q4-96x128", 96, 128, 10, ["--init", "siren-t16-basis-seam", "-q", "4"], None, "rgb", "0.8.0"),
+    ("seam-q12-160x96", 160, 96, 11, ["--init", "siren-t16-basis-seam", "-q", "12"], None, "rgb", "0.8.0"),
+    ("seam-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-seam", "--bpp", "0.5"], None, "rgb", "0.8.0"),
+    ("seam-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-seam", "--bpp", "0.05"], None, "rgb", "0.8.0"),
+    ("seam-1x1", 1, 1, 4, ["--init", "siren-t16-basis-seam", "-q", "8"], None, "rgb", "0.8.0"),
+    ("seam-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-seam", "-q", "12"], None, "rgb", "0.8.0"),
+    ("seam-strip-200x3", 3, 200, 5, ["--init", "siren-t16-basis-seam", "-q", "12"], None, "rgb", "0.8.0"),
+    ("seam-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-seam", "-q", "8"], "32", "rgb", "0.8.0"),
+    ("seam-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-seam", "-q", "8"], "96x72", "rgb", "0.8.0"),
+    ("seam-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-seam", "-q", "6"], None, "gray", "0.8.0"),
+    ("seam-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-seam", "-q", "9"], None, "rgba-soft", "0.8.0"),
 ]
 
 
