@@ -33,6 +33,7 @@ def test_the_corpus_is_there():
         "siren-t16-basis-w240",
         "siren-t16-basis-ctx",
         "siren-t16-basis-adapt",
+        "siren-t16-basis-seam",
     }
 
 
