@@ -298,13 +298,18 @@ def test_gpu_fit_matches_cpu_fit(tiny_basis):
     assert decoder.decode(data, device="cuda").shape == (48, 40, 3)
 
 
+def stored_coefficients(lad: basis.BasisLadder, s: int, tiles: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random stored coefficients ``[tiles, n]`` at step index ``s``, spread as the init's, and their classes."""
+    keep = basis.mask(lad, s)
+    rng = np.random.default_rng(seed)
+    coef = (rng.normal(size=(tiles, int(keep.sum()))) * lad.rms[keep] * 1.5).astype(np.float32)
+    return coef, basis.classes(lad, s)
+
+
 def test_rdo_quantiser_never_costs_more_than_the_dead_zone(tiny_basis):
     lad = ladder_of(tiny_basis)
-    rng = np.random.default_rng(0)
     s = 40
-    keep = basis.mask(lad, s)
-    coef = (rng.normal(size=(50, int(keep.sum()))) * lad.rms[keep] * 1.5).astype(np.float32)
-    cls = basis.classes(lad, s)
+    coef, cls = stored_coefficients(lad, s, 50, 0)
     q0 = basis.deadzone_quantize(coef, s, lad.deadzone)
     bits = -np.log2(basis.tables_for(lad, s)[0])[basis.activity(q0)[:, None], cls[None, :]]
     step = basis.step(s)
@@ -332,11 +337,8 @@ def test_border_emphasis_is_each_functions_weighted_norm(tiny_basis):
 
 def test_rdo_emphasis_weighs_each_columns_error(tiny_basis):
     lad = ladder_of(tiny_basis)
-    rng = np.random.default_rng(1)
     s = 40
-    keep = basis.mask(lad, s)
-    coef = (rng.normal(size=(60, int(keep.sum()))) * lad.rms[keep] * 1.5).astype(np.float32)
-    cls = basis.classes(lad, s)
+    coef, cls = stored_coefficients(lad, s, 60, 1)
     plain = basis.rdo_quantize(lad, coef, s, cls, 1.0)
     np.testing.assert_array_equal(basis.rdo_quantize(lad, coef, s, cls, 1.0, np.ones(coef.shape[1])), plain)
     heavy = np.ones(coef.shape[1])
