@@ -18,6 +18,12 @@ def grid_shape(height: int, width: int, tile: int) -> tuple[int, int]:
     return math.ceil(height / tile), math.ceil(width / tile)
 
 
+def on_tile_border(n: int, tile: int) -> np.ndarray:
+    """``[n]`` bool: which of ``n`` pixels along an axis (from the image's first) are a tile's first or last."""
+    phase = np.arange(n) % tile
+    return (phase == 0) | (phase == tile - 1)
+
+
 def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
     """Tiles ``start..stop`` (row-major) of a uint8 image as ``[B, T*T, 3]`` floats and loss weights ``[B, T*T, 1]``.
 

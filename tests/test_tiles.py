@@ -32,3 +32,8 @@ def test_plan_any_size_assigns_every_output_pixel_once():
         hit = np.sort(flat[valid])
         assert np.array_equal(hit, np.arange(n_out * (n_out + 2)))
         assert np.abs(py.local).max() <= 1 + 2 / 7 + 1e-6
+
+
+def test_tile_border_pixels_are_each_tiles_first_and_last():
+    assert tiles.on_tile_border(20, 8).nonzero()[0].tolist() == [0, 7, 8, 15, 16]
+    assert tiles.on_tile_border(3, 1).all() and not tiles.on_tile_border(0, 16).size

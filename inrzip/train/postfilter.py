@@ -18,6 +18,7 @@ from ..codecs.basis.model import FORMAT
 from ..decoder import decode
 from ..encoder import encode
 from ..nets.numpy_cnn import Net, Window
+from ..tiles import on_tile_border
 from . import derived
 from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
@@ -56,8 +57,7 @@ def border_weights(size: int, tile: int, weight: float) -> np.ndarray:
     inside a tile after filtering); weighting them 4x in the loss trains a filter that takes 0.1 dB more of that
     gap out and, at equal steps, gains more on the whole image too (``results/seam/``).
     """
-    phase = np.arange(size) % tile
-    edge = (phase == 0) | (phase == tile - 1)
+    edge = on_tile_border(size, tile)
     w = np.where(edge[:, None] | edge[None, :], np.float32(weight), np.float32(1.0))
     return (w / w.mean()).astype(np.float32)
 
