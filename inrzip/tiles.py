@@ -18,10 +18,20 @@ def grid_shape(height: int, width: int, tile: int) -> tuple[int, int]:
     return math.ceil(height / tile), math.ceil(width / tile)
 
 
-def on_tile_border(n: int, tile: int) -> np.ndarray:
-    """``[n]`` bool: which of ``n`` pixels along an axis (from the image's first) are a tile's first or last."""
-    phase = np.arange(n) % tile
-    return (phase == 0) | (phase == tile - 1)
+def border_mask(height: int, width: int, tile: int) -> np.ndarray:
+    """``[height, width]`` bool: the pixels in a tile's first or last row or column (tiles from the top left)."""
+
+    def edge(n: int) -> np.ndarray:
+        phase = np.arange(n) % tile
+        return (phase == 0) | (phase == tile - 1)
+
+    return edge(height)[:, None] | edge(width)[None, :]
+
+
+def border_weights(height: int, width: int, tile: int, weight: float) -> np.ndarray:
+    """``[height, width]`` float64: ``weight`` on the :func:`border_mask` pixels, 1 on the others, scaled to mean 1."""
+    w = np.where(border_mask(height, width, tile), weight, 1.0)
+    return w / w.mean()
 
 
 def extract(rgb: np.ndarray, tile: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:

@@ -167,15 +167,6 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     assert json.loads((tmp_path / "manifest.json").read_text())["bw.npz"]["settings"]["border_weight"] == 4
 
 
-def test_border_weights_favour_each_tiles_edge_pixels():
-    w = trainer.border_weights(40, 16, 4.0)
-    assert w.shape == (40, 40) and abs(float(w.mean()) - 1) < 1e-6
-    edge = np.isin(np.arange(40) % 16, (0, 15))
-    assert np.allclose(w[edge][:, ~edge] / w[~edge][:, ~edge].mean(), 4) and np.allclose(w[edge][:, edge], w.max())
-    assert np.allclose(w[np.ix_(~edge, ~edge)], w.min()) and w.max() / w.min() == pytest.approx(4)
-    assert np.allclose(trainer.border_weights(32, 16, 1.0), 1)
-
-
 def test_the_loss_weights_steer_the_fit():
     """Zero weight everywhere leaves the network as initialised (Adam's steps are 0 where gradients are); all ones
     is the unweighted fit; weight on half the pixels trains a different network."""

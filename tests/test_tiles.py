@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from inrzip import tiles
 from inrzip.nets import torch_siren as siren
@@ -35,5 +36,16 @@ def test_plan_any_size_assigns_every_output_pixel_once():
 
 
 def test_tile_border_pixels_are_each_tiles_first_and_last():
-    assert tiles.on_tile_border(20, 8).nonzero()[0].tolist() == [0, 7, 8, 15, 16]
-    assert tiles.on_tile_border(3, 1).all() and not tiles.on_tile_border(0, 16).size
+    mask = tiles.border_mask(20, 3, 8)
+    assert mask.shape == (20, 3) and mask[:, 0].all()
+    assert mask[:, 1].nonzero()[0].tolist() == [0, 7, 8, 15, 16]
+    assert tiles.border_mask(3, 2, 1).all() and not tiles.border_mask(0, 5, 16).size
+
+
+def test_border_weights_favour_each_tiles_edge_pixels():
+    w = tiles.border_weights(40, 40, 16, 4.0)
+    assert w.shape == (40, 40) and abs(float(w.mean()) - 1) < 1e-6
+    edge = np.isin(np.arange(40) % 16, (0, 15))
+    assert np.allclose(w[edge][:, ~edge] / w[~edge][:, ~edge].mean(), 4) and np.allclose(w[edge][:, edge], w.max())
+    assert np.allclose(w[np.ix_(~edge, ~edge)], w.min()) and w.max() / w.min() == pytest.approx(4)
+    assert np.allclose(tiles.border_weights(32, 32, 16, 1.0), 1)

@@ -19,7 +19,7 @@ from ..images import list_images, resize
 from ..metrics import ms_ssim, psnr_uint8, seam_ratio
 from ..nets.device import pick_device
 from ..search import nearest_size
-from ..tiles import on_tile_border
+from ..tiles import border_mask
 from . import anchors as classic
 from .anchors import Anchor
 from .machine import machine
@@ -96,7 +96,7 @@ def bd_rate(ref, test, lo: float = 0.25, hi: float = 1.0, n: int = 200) -> float
 
 def seam_psnr(rgb: np.ndarray, recon: np.ndarray, tile: int) -> tuple[float, float]:
     """PSNR on pixels at a tile border (first or last row/column of a tile) and on the rest."""
-    border = on_tile_border(rgb.shape[0], tile)[:, None] | on_tile_border(rgb.shape[1], tile)[None, :]
+    border = border_mask(rgb.shape[0], rgb.shape[1], tile)
     return psnr_uint8(rgb[border], recon[border]), psnr_uint8(rgb[~border], recon[~border])
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import inits, postfilter
+from .. import inits, postfilter, tiles
 from ..codecs.basis.model import FORMAT
 from ..decoder import decode
 from ..encoder import encode
 from ..nets.numpy_cnn import Net, Window
-from ..tiles import on_tile_border
 from . import derived
 from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
@@ -49,19 +48,6 @@ def tensors(triples, tile: int) -> tuple[torch.Tensor, torch.Tensor]:
     return as_t(originals), as_t(inputs)
 
 
-def border_weights(size: int, tile: int, weight: float) -> np.ndarray:
-    """``[size, size]`` float32 loss weights of a crop coded from its corner: ``weight`` on the pixels in a tile's
-    first or last row or column, 1 on the others, scaled to mean 1.
-
-    Border pixels are where the tiles' separate fits and quantisers leave most error (0.5-0.7 dB more than
-    inside a tile after filtering); weighting them 4x in the loss trains a filter that takes 0.1 dB more of that
-    gap out and, at equal steps, gains more on the whole image too (``results/seam/``).
-    """
-    edge = on_tile_border(size, tile)
-    w = np.where(edge[:, None] | edge[None, :], np.float32(weight), np.float32(1.0))
-    return (w / w.mean()).astype(np.float32)
-
-
 def filterable(init_name: str):
     """The init ``init_name``, a shared-body one (only those take a post-filter); ValueError otherwise."""
     init = inits.load(init_name)
@@ -81,14 +67,20 @@ def train(
     command: str = "",
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it. Tile-border
-    pixels weigh ``border_weight`` in the loss (:func:`border_weights`)."""
+    """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it.
+
+    Tile-border pixels weigh ``border_weight`` in the loss (:func:`inrzip.tiles.border_weights` over each crop,
+    coded from its corner): they are where the tiles' separate fits and quantisers leave most error, and a weight
+    of 4 trains a filter that takes 0.1 dB more of that gap out and, at equal steps, gains more on the whole image
+    too (``results/seam/``)."""
     t0 = time.time()
     init = filterable(init_name)
     triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     log(f"{len(triples)} training crops ({time.time() - t0:.0f} s)")
     originals, inputs = tensors(triples, init.cfg.tile)
-    weight = None if border_weight == 1 else torch.from_numpy(border_weights(crop, init.cfg.tile, border_weight))
+    weight = None
+    if border_weight != 1:
+        weight = torch.from_numpy(tiles.border_weights(crop, crop, init.cfg.tile, border_weight).astype(np.float32))
     net = fit_residual(originals, inputs, cnn, log, weight)
     settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
     if weight is not None:

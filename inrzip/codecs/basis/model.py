@@ -33,7 +33,7 @@ from ...files import save_atomic
 from ...nets import numpy_siren
 from ...nets.arch import SirenConfig
 from ...nets.numpy_cnn import Net
-from ...tiles import grid_shape, on_tile_border
+from ...tiles import border_weights, grid_shape
 from . import predict
 from .predict import Predictor
 
@@ -220,9 +220,7 @@ def border_emphasis(ladder: BasisLadder, weight: float) -> np.ndarray:
     axis = np.linspace(-1.0, 1.0, t, dtype=np.float32)
     yy, xx = np.meshgrid(axis, axis, indexing="ij")
     phi = functions(ladder, np.stack([xx, yy], axis=-1).reshape(-1, 2)).astype(np.float64)  # [3, N, K]
-    edge = on_tile_border(t, t)
-    w = np.where((edge[:, None] | edge[None, :]).reshape(-1), weight, 1.0)
-    return np.einsum("n,cnk->ck", w / w.mean(), phi * phi)
+    return np.einsum("n,cnk->ck", border_weights(t, t, t, weight).reshape(-1), phi * phi)
 
 
 def code_lengths(ladder: BasisLadder, s: int) -> np.ndarray:
