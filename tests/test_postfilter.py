@@ -55,6 +55,44 @@ def test_blocks_give_the_whole_image_result(monkeypatch):
     assert postfilter.apply(net, img[..., :1], 44, 8).shape == (50, 23, 1)
 
 
+@pytest.mark.parametrize("threads", [2, 5])
+def test_blocks_on_any_number_of_threads_give_the_same_pixels(monkeypatch, threads):
+    net = random_filter()
+    img = (np.random.default_rng(1).random((40, 30, 3)) * 255).astype(np.uint8)
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 9)
+    monkeypatch.setattr(numpy_cnn, "workers", lambda: 1)
+    one_block = postfilter.apply(net, img, 50, 8)
+    monkeypatch.setattr(numpy_cnn, "workers", lambda: threads)
+    np.testing.assert_array_equal(postfilter.apply(net, img, 50, 8), one_block)
+
+
+def test_blocks_run_with_one_blas_thread_each(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    forward = numpy_cnn.forward
+
+    def spy(*args):
+        seen.append([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"])
+        return forward(*args)
+
+    monkeypatch.setattr(numpy_cnn, "forward", spy)
+    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 16)
+    postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
+    assert len(seen) == 6 and all(threads and set(threads) == {1} for threads in seen)
+
+
+def test_an_error_in_a_block_is_raised(monkeypatch):
+    def fail(*args):
+        raise MemoryError("block")
+
+    monkeypatch.setattr(numpy_cnn, "forward", fail)
+    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    with pytest.raises(MemoryError, match="block"):
+        postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
+
+
 def test_arrays_round_trip_and_bad_shapes_are_refused():
     net = random_filter()
     back = postfilter.from_arrays(postfilter.to_arrays(net))
