@@ -96,7 +96,9 @@ def for_file(init_id: str, given: Any = None) -> Any:
         if init.id != init_id:
             raise InrzipError(f"this file needs initialization {init_id}, and {init.name} is {init.id}")
         return init
-    for path in available().values():
+    installed = available()
+    default = installed.pop(DEFAULT_INIT, None)
+    for path in ([default] if default else []) + list(installed.values()):  # most files name the default: hash it first
         if file_id(path) != init_id:  # hash first: an unreadable file elsewhere in the path cannot break this one
             continue
         return load(str(path))

@@ -53,6 +53,17 @@ def test_decode_refuses_an_init_that_is_not_the_files(tiny_basis_file, tmp_path)
         decoder.decode(data, init=str(tiny_basis_file))
 
 
+def test_a_file_of_the_default_init_hashes_no_other_init(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(inits, "_file_id", lambda path, mtime: hashed.append(Path(path).stem) or "x" * 16)
+    monkeypatch.setattr(inits, "load", lambda path: Path(path).stem)
+    assert inits.for_file("x" * 16) == inits.DEFAULT_INIT and hashed == [inits.DEFAULT_INIT]
+    hashed.clear()
+    with pytest.raises(InrzipError, match="does not have"):
+        inits.for_file("y" * 16)
+    assert sorted(hashed) == sorted(inits.available())  # an older init's file: every installed one is looked at
+
+
 @pytest.mark.parametrize("which", ["tiny_basis", "tiny_init"])
 def test_torch_render_matches_numpy_render(which, request):
     """The evaluator --device cuda plugs in, run here on the CPU: the same pixels within one grey level."""
