@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from conftest import smooth_photo
-from inrzip import decoder, encoder, inits
+from inrzip import decoder, encoder, inits, tiles
 from inrzip.codecs.basis import entropy
 from inrzip.codecs.basis import fit as basis_fit
 from inrzip.codecs.basis import model as basis
@@ -52,6 +52,46 @@ def test_head_fit_reaches_least_squares(tiny_basis):
     err = lambda c: (torch.einsum("cnk,bck->bnc", phi, c) - z).square().mean().item()  # noqa: E731
     assert err(fitted) <= err(exact) * 1.05 + 1e-7
     assert err(fitted) < 0.5 * err(torch.zeros_like(exact))
+
+
+def test_border_weighted_fit_reaches_weighted_least_squares(tiny_basis):
+    """With the tile-border pixels weighing more, the 100 steps (in the metric's whitened coordinates) land on the
+    weighted least squares, whose border error is smaller than the plain projection's and interior error larger."""
+    lad = ladder_of(tiny_basis)
+    t = lad.cfg.tile
+    phi = torch.from_numpy(basis.functions(lad, siren.tile_grid(t).numpy()))
+    noise = np.random.default_rng(3).normal(0, 0.05, (32, 32, 3))  # a little noise: no basis fits it exactly
+    rgb = (smooth_photo(32, 32, 5) / 255 + noise).astype(np.float32)
+    z = torch.from_numpy(
+        (rgb.reshape(4, t, 4, t, 3).swapaxes(1, 2).reshape(16, t * t, 3) - lad.colour_mean) @ lad.colour
+    )
+    metric = basis_fit.border_metric(phi, t, 8.0)
+    ring = torch.from_numpy(tiles.border_mask(t, t, t).reshape(-1))
+    w = metric.pixels.double()
+    assert torch.allclose(w, torch.where(ring, 8.0, 1.0).double() / torch.where(ring, 8.0, 1.0).double().mean())
+    p = phi.double()
+    gram = torch.einsum("cnk,n,cnj->ckj", p, w, p)
+    exact = torch.linalg.solve(gram, torch.einsum("cnk,n,bnc->cbk", p, w, z.double()).transpose(1, 2)).permute(2, 0, 1)
+    fitted = basis_fit.fit_head(phi, torch.from_numpy(lad.rms), z, steps=100, lr=HEAD_LR, metric=metric).double()
+    plain = basis_fit.fit_head(phi, torch.from_numpy(lad.rms), z, steps=100, lr=HEAD_LR).double()
+
+    def err(c, where):
+        return (torch.einsum("cnk,bck->bnc", p, c) - z.double())[:, where].square().mean().item()
+
+    werr = lambda c: err(c, ring) * w[ring].mean().item() * ring.sum().item() + err(c, ~ring) * (~ring).sum().item()  # noqa: E731
+    assert werr(fitted) <= werr(exact.float().double()) * 1.05 + 1e-7
+    assert err(fitted, ring) < 0.9 * err(plain, ring) and err(fitted, ~ring) > err(plain, ~ring)
+    unit = basis_fit.border_metric(phi, t, 1.0)  # weight 1: the plain projection's coordinates
+    assert torch.allclose(unit.unwhiten, torch.eye(lad.k).expand_as(unit.unwhiten), atol=1e-3)
+
+
+def test_the_encoder_fits_with_the_border_weight(tiny_basis, monkeypatch):
+    lad, rgb, cpu = ladder_of(tiny_basis), smooth_photo(24, 40, 1), torch.device("cpu")
+    plain = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=1.0)[0]
+    assert basis_fit.FIT_BORDER > 1
+    assert not np.allclose(basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu)[0], plain, atol=1e-4)
+    monkeypatch.setattr(basis_fit, "FIT_BORDER", 1.0)
+    np.testing.assert_array_equal(basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu)[0], plain)
 
 
 def test_round_trip_levels_and_determinism(tiny_basis):
