@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inrzip import decoder, inits
+from inrzip import __version__, decoder, inits
 from inrzip.format import container
 from inrzip.metrics import psnr_uint8
 
@@ -24,6 +24,7 @@ CASES = [
 def test_the_corpus_is_there():
     releases = {r for r, _ in CASES}
     assert "2026-11-28" in releases and len(CASES) >= 15
+    assert any(r.endswith(f"-{__version__}") for r in releases), "this release has not written its golden files"
     assert {e["encoded_with"][1] for _, e in CASES} >= {
         "siren-t16-basis",
         "siren-t16-w64",

@@ -21,4 +21,9 @@ for i in 1 2; do
   ( timed "side by side B" $INRZIP encode "$T/photo.png" -o "$T/b.inrz" -f ) &
   wait
 done
+for i in 1 2; do
+  ( timed "decode side by side A" $INRZIP decode "$T/photo.inrz" -o "$T/da.png" -f ) &
+  ( timed "decode side by side B" $INRZIP decode "$T/photo.inrz" -o "$T/db.png" -f ) &
+  wait
+done
 rm -rf "$T"
