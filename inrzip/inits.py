@@ -19,7 +19,7 @@ import numpy as np
 from . import codecs
 from .errors import InrzipError
 
-DEFAULT_INIT = "siren-t16-basis-seam"  # adapt + a post-filter trained with the tile borders weighted; README
+DEFAULT_INIT = "siren-t16-basis-qm"  # seam + a quantisation matrix (finer steps for border-heavy functions); README
 
 
 def weights_dirs() -> list[Path]:

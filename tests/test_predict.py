@@ -1,5 +1,7 @@
 """Intra prediction: the coding order, the features, the maps, the closed loop, and an init that carries them."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +10,9 @@ from click.testing import CliRunner
 from conftest import smooth_photo
 from inrzip import decoder, encoder, inits
 from inrzip.cli import main
+from inrzip.codecs.basis import fit, predict
 from inrzip.codecs.basis import model as basis
-from inrzip.codecs.basis import predict
+from inrzip.errors import InrzipError
 from inrzip.metrics import psnr_uint8
 from inrzip.train import predictor as trainer
 
@@ -91,8 +94,6 @@ def test_the_decoder_adds_back_what_the_encoder_predicted(predicting_init):
 
 
 def ladder_fit(ladder, photo):
-    from inrzip.codecs.basis import fit
-
     return fit.fit_images([photo], ladder, 100, 0.5, torch.device("cpu"))[0]
 
 
@@ -191,3 +192,65 @@ def test_an_init_without_a_predictor_has_none_and_a_misshapen_one_is_refused():
     for bad in (np.zeros((16, 9, 3, 2)), np.zeros((15, predict.n_features(4), 3, 2)), np.zeros((16, 37, 3, 6))):
         with pytest.raises(ValueError, match="predictor"):
             predict.from_arrays(predict.to_arrays(bad), functions, 4, 5)
+
+
+def with_offsets(path, out, seed=0) -> str:
+    """A copy of the init at ``path`` with random step offsets (a quantisation matrix)."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["step_offsets"] = np.random.default_rng(seed).integers(-6, 7, arrays["lrms"].shape).astype(np.int32)
+    np.savez(out, **arrays)
+    return str(out)
+
+
+@pytest.mark.parametrize("predicted", [False, True])
+def test_step_offsets_give_each_coefficient_its_own_step(predicted, tiny_basis, request, tmp_path):
+    """Masks and classes follow ``lrms + offset``; each stored value is quantised on ``step(s + offset)``, with
+    prediction or without; the file decodes to the values the encoder meant."""
+    source = str(request.getfixturevalue("predicting_init")) if predicted else tiny_basis
+    path = with_offsets(source, tmp_path / "qm.npz")
+    plain, qm = inits.load(source), inits.load(path)
+    k, s = qm.step_offsets, qm.s_for(7)
+    assert plain.step_offsets is None and np.array_equal(
+        basis.multipliers(plain, s), np.ones(basis.mask(plain, s).sum())
+    )
+    keep = basis.mask(qm, s)
+    m = plain.predictor.m if predicted else 0
+    np.testing.assert_array_equal(keep, basis.stored(plain.lrms + k, s, m))
+    np.testing.assert_array_equal(basis.classes(qm, s), basis.column_classes(plain.lrms + k, s)[keep])
+    np.testing.assert_allclose(basis.multipliers(qm, s), 2.0 ** (-k[keep] / basis.PER_OCTAVE), rtol=1e-6)
+    photo = smooth_photo(32, 40, 2)
+    coef = fit.fit_images([photo], qm, 100, 0.5, torch.device("cpu"))[0]
+    q = basis.quantize(qm, coef, s, 40, 32, False, None)
+    values = basis.dequantize(qm, q, s, 40, 32, False)
+    steps = basis.step(s) * basis.multipliers(qm, s)
+    assert np.all(np.abs(values - coef[:, keep]) <= steps * (qm.deadzone + 1e-3))  # each within its own step
+    plain_q = basis.quantize(plain, coef, s, 40, 32, False, None)
+    assert not np.array_equal(q.shape, plain_q.shape) or not np.array_equal(q, plain_q)
+    enc = encoder.encode(photo, quality=7, init=path)
+    assert enc.psnr == pytest.approx(psnr_uint8(photo, decoder.decode(enc.data, init=path)))
+
+
+def test_step_offsets_out_of_range_are_refused(tiny_basis, tmp_path):
+    with np.load(tiny_basis) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["step_offsets"] = np.full(arrays["lrms"].shape, basis.MAX_STEP_OFFSET + 1, np.int32)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(InrzipError, match="step_offsets"):
+        inits.load(str(tmp_path / "bad.npz"))
+
+
+def test_qmatrix_writes_an_init_with_finer_steps_for_border_heavy_functions(tiny_basis, tmp_path):
+    from inrzip.train import qmatrix
+
+    out = qmatrix.write(tiny_basis, tmp_path / "w" / "qm.npz", 1.0, 8.0, log=lambda m: None)
+    qm = inits.load(str(out))
+    e = basis.border_emphasis(qm, 8.0)
+    k = qm.step_offsets
+    assert k.shape == e.shape and np.all((k > 0) <= (e > 1)) and np.all((k < 0) <= (e < 1)) and k.any()
+    np.testing.assert_array_equal(k, np.rint(8 * np.log2(e)).astype(np.int32))
+    entry = json.loads((out.parent / "manifest.json").read_text())["qm.npz"]
+    assert entry["id"] == qm.id and entry["settings"]["alpha"] == 1.0 and "inrzip.train.qmatrix" in entry["command"]
+    np.testing.assert_array_equal(qmatrix.offsets(qm, 0.0, 8.0), np.zeros_like(k))  # alpha 0: one step for all
+    with pytest.raises(SystemExit):
+        qmatrix.main([tiny_basis, str(out)])  # never overwrites

@@ -60,7 +60,9 @@ def open_loop_samples(
     decode at ``s``."""
     keep = basis.mask(ladder, s)
     decoded = np.zeros_like(coef)
-    decoded[:, keep] = basis.deadzone_quantize(coef[:, keep], s, ladder.deadzone) * np.float32(basis.step(s))
+    mult = basis.multipliers(ladder, s)  # each coefficient on its own step
+    q = basis.deadzone_quantize(coef[:, keep] / mult, s, ladder.deadzone)
+    decoded[:, keep] = q * (np.float32(basis.step(s)) * mult)
     bottom, right = (b.reshape(ny, nx, -1, 3) for b in predict.borders(pred, decoded))
     i, j = np.meshgrid(np.arange(1, ny), np.arange(1, nx - 1), indexing="ij")
     feats, _ = predict.features(bottom, right, i.ravel(), j.ravel())
@@ -97,7 +99,8 @@ def residuals(ladder: BasisLadder, ny: int, nx: int, coef: np.ndarray, s: int) -
     predictions, the neighbours dead-zone quantised (what a decode adds to ``q step`` is the prediction)."""
     t = ladder.cfg.tile
     q = basis.quantize(ladder, coef, s, nx * t, ny * t, False, None)
-    predicted = basis.dequantize(ladder, q, s, nx * t, ny * t, False) - q * np.float32(basis.step(s))
+    steps = np.float32(basis.step(s)) * basis.multipliers(ladder, s)
+    predicted = basis.dequantize(ladder, q, s, nx * t, ny * t, False) - q * steps
     return coef[:, basis.mask(ladder, s)] - predicted
 
 

@@ -134,6 +134,20 @@ CASES = [
     ("seam-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-seam", "-q", "8"], "96x72", "rgb", "0.8.0"),
     ("seam-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-seam", "-q", "6"], None, "gray", "0.8.0"),
     ("seam-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-seam", "-q", "9"], None, "rgba-soft", "0.8.0"),
+    # a quantisation matrix: each basis function on its own step, finer for those heavy on the tile border (0.9.0)
+    ("qm-q2", 48, 64, 1, ["--init", "siren-t16-basis-qm", "-q", "2"], None, "rgb", "0.9.0"),
+    ("qm-q6", 48, 64, 1, ["--init", "siren-t16-basis-qm", "-q", "6"], None, "rgb", "0.9.0"),
+    ("qm-q15", 48, 64, 1, ["--init", "siren-t16-basis-qm", "-q", "15"], None, "rgb", "0.9.0"),
+    ("qm-q4-96x128", 96, 128, 10, ["--init", "siren-t16-basis-qm", "-q", "4"], None, "rgb", "0.9.0"),
+    ("qm-q12-160x96", 160, 96, 11, ["--init", "siren-t16-basis-qm", "-q", "12"], None, "rgb", "0.9.0"),
+    ("qm-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-qm", "--bpp", "0.5"], None, "rgb", "0.9.0"),
+    ("qm-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-qm", "--bpp", "0.05"], None, "rgb", "0.9.0"),
+    ("qm-1x1", 1, 1, 4, ["--init", "siren-t16-basis-qm", "-q", "8"], None, "rgb", "0.9.0"),
+    ("qm-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-qm", "-q", "12"], None, "rgb", "0.9.0"),
+    ("qm-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-qm", "-q", "8"], "32", "rgb", "0.9.0"),
+    ("qm-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-qm", "-q", "8"], "96x72", "rgb", "0.9.0"),
+    ("qm-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-qm", "-q", "6"], None, "gray", "0.9.0"),
+    ("qm-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-qm", "-q", "9"], None, "rgba-soft", "0.9.0"),
 ]
 
 

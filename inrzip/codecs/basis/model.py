@@ -80,6 +80,8 @@ class BasisLadder:
     chroma_classes: bool = False  # the colour axes after the first have classes of their own (column_classes)
     activity_context: bool = False  # a tile's bucket is coded given its upper and left neighbours' (entropy)
     adapt_weight: int = 0  # > 0: the coefficient models learn from the file, the shipped ones weighing this (entropy)
+    # [3, K] int32: each coefficient's step index offset (its step is step(s + offset)), where the init has them
+    step_offsets: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -89,6 +91,9 @@ class BasisLadder:
         if not 1 <= quality <= len(self.qualities):
             raise ValueError(f"quality must be 1..{len(self.qualities)} for {self.name}, got {quality}")
         return self.qualities[quality - 1]
+
+
+MAX_STEP_OFFSET = 2 * PER_OCTAVE  # a coefficient's step within a factor 4 of the level's
 
 
 def step(s: int) -> float:
@@ -104,7 +109,7 @@ def mask(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
     first colour axis (the luma-like one) alone: its other coefficients carry no picture. Predicted
     coefficients are always stored: their residuals cost next to nothing where they are small.
     """
-    keep = stored(ladder.lrms, s, 0 if ladder.predictor is None else ladder.predictor.m)
+    keep = stored(spread(ladder), s, 0 if ladder.predictor is None else ladder.predictor.m)
     if gray:
         keep[1:] = False
     return keep
@@ -119,7 +124,23 @@ def stored(lrms: np.ndarray, s: int, predicted: int = 0) -> np.ndarray:
 
 def classes(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
     """Entropy-model class of each stored coefficient (channel-major order), from integers only."""
-    return column_classes(ladder.lrms, s, ladder.chroma_classes)[mask(ladder, s, gray)]
+    return column_classes(spread(ladder), s, ladder.chroma_classes)[mask(ladder, s, gray)]
+
+
+def spread(ladder: BasisLadder) -> np.ndarray:
+    """``[3, K]`` int: each coefficient's spread in step indices, ``lrms`` plus its step offset: a coefficient with a
+    finer step is kept and classed as one that spreads wider."""
+    return ladder.lrms if ladder.step_offsets is None else ladder.lrms + ladder.step_offsets
+
+
+def multipliers(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
+    """``[n]`` float32: each stored coefficient's step over ``step(s)``, ``2^(-offset / PER_OCTAVE)`` (all 1 without
+    offsets). A quantisation matrix: the functions that put more of their energy on the tile's border get finer
+    steps, so the quantiser's noise no longer gathers there."""
+    keep = mask(ladder, s, gray)
+    if ladder.step_offsets is None:
+        return np.ones(int(keep.sum()), np.float32)
+    return (2.0 ** (-ladder.step_offsets[keep].astype(np.float64) / PER_OCTAVE)).astype(np.float32)
 
 
 def column_classes(lrms: np.ndarray, s: int, chroma_classes: bool = False) -> np.ndarray:
@@ -246,11 +267,12 @@ def quantize(
     will)."""
     keep = mask(ladder, s, gray)
     cls = classes(ladder, s, gray)
-    stored_emphasis = None if emphasis is None else emphasis[keep]
+    mult = multipliers(ladder, s, gray)  # quantised on its own step: c / mult on step(s)
+    stored_emphasis = (np.ones(mult.size) if emphasis is None else emphasis[keep]) * mult.astype(np.float64) ** 2
     if ladder.predictor is None:
         if lam is None:
-            return deadzone_quantize(coef[:, keep], s, ladder.deadzone)
-        return rdo_quantize(ladder, coef[:, keep], s, cls, lam, stored_emphasis)
+            return deadzone_quantize(coef[:, keep] / mult, s, ladder.deadzone)
+        return rdo_quantize(ladder, coef[:, keep] / mult, s, cls, lam, stored_emphasis)
     bits = code_lengths(ladder, s)
 
     def choose(c: np.ndarray) -> np.ndarray:
@@ -258,14 +280,14 @@ def quantize(
             return deadzone_quantize(c, s, ladder.deadzone)
         return _rdo_block(ladder, c, s, cls, lam, bits, stored_emphasis)
 
-    m, step_size = ladder.predictor.m, np.float32(step(s))
+    m, steps = ladder.predictor.m, np.float32(step(s)) * mult
     q = np.empty((coef.shape[0], int(keep.sum())), np.int32)
 
     def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
         residual = coef[idx].copy()
         residual[:, :, :m] -= guess
-        q[idx] = choose(residual[:, keep])
-        decoded = expand(ladder, s, q[idx] * step_size, gray)
+        q[idx] = choose(residual[:, keep] / mult)
+        decoded = expand(ladder, s, q[idx] * steps, gray)
         decoded[:, :, :m] += guess
         return decoded
 
@@ -276,7 +298,7 @@ def quantize(
 def dequantize(ladder: BasisLadder, q: np.ndarray, s: int, width: int, height: int, gray: bool) -> np.ndarray:
     """The stored values ``[tiles, n]`` float32 of a file's ``q``: steps, plus the predictions where the init
     predicts (the inverse of :func:`quantize` up to the quantiser's error)."""
-    values = (q * np.float32(step(s))).astype(np.float32)
+    values = (q * (np.float32(step(s)) * multipliers(ladder, s, gray))).astype(np.float32)
     if ladder.predictor is None:
         return values
     m, keep = ladder.predictor.m, mask(ladder, s, gray)
@@ -420,12 +442,17 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         post_filter=postfilter.from_arrays(z),
         **{k: meta.get(k, False) is True for k in ENTROPY_OPTIONS},
         adapt_weight=meta.get("adapt_weight", 0),
+        step_offsets=z["step_offsets"].astype(np.int32) if "step_offsets" in z else None,
     )
     if type(ladder.adapt_weight) is not int or not 0 <= ladder.adapt_weight <= MAX_ADAPT_WEIGHT:
         raise ValueError(f"adapt_weight must be an integer 0..{MAX_ADAPT_WEIGHT}")
     k = ladder.basis.shape[2]
     if ladder.basis.shape != (3, cfg.width + 1, k) or rms.shape != (3, k) or ladder.lrms.shape != (3, k):
         raise ValueError("basis, rms and lrms shapes do not agree")
+    if ladder.step_offsets is not None and (
+        ladder.step_offsets.shape != (3, k) or np.abs(ladder.step_offsets).max(initial=0) > MAX_STEP_OFFSET
+    ):
+        raise ValueError(f"step_offsets must be [3, K] integers within +-{MAX_STEP_OFFSET}")
     groups = ladder.pmf.shape[0]
     contexts = (N_ACTIVITY + 1, N_ACTIVITY + 1) if ladder.activity_context else ()
     if ladder.pmf.shape != (groups, N_ACTIVITY, n_classes(ladder.chroma_classes), 2 * RMAX + 1) or (
