@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_limits
 from inrzip.nets import numpy_cnn
 import sys
 sys.path.insert(0, "results/fast")
-from winograd_tensordot import F, kernel_transform
+from winograd_tensordot import F, compare, kernel_transform
 
 def combine(T, parts, out):
     """out[i] = sum_k T[i, k] parts[k], for each row i of T (zeros skipped, +-1 without a multiply)."""
@@ -49,17 +49,5 @@ def conv_wino(x, U, b, m):
     out += b
     return out[:h, :wd]
 
-if __name__ == '__main__':
-  rng = np.random.default_rng(0)
-  for m in (2, 4):
-    for cin, cout in ((8, 32), (32, 32), (32, 3)):
-      x = rng.random((106, 106, cin), np.float32)
-      w = rng.normal(0, .1, (3, 3, cin, cout)).astype(np.float32); b = rng.normal(0, .1, cout).astype(np.float32)
-      U = kernel_transform(w, m)
-      ref = numpy_cnn.conv3x3(x, w, b); got = conv_wino(x, U, b, m)
-      with threadpool_limits(1, 'blas'):
-        for f, name in ((lambda: numpy_cnn.conv3x3(x, w, b), 'direct'), (lambda: conv_wino(x, U, b, m), f'wino{m}')):
-            f(); t = time.perf_counter()
-            for i in range(20): f()
-            print(cin, cout, name, round((time.perf_counter() - t) / 20 * 1000, 2), 'ms')
-      print('maxdiff', np.abs(ref - got).max())
+if __name__ == "__main__":
+    compare(conv_wino)

@@ -38,17 +38,25 @@ def conv_wino(x, U, b, m):
     out += b
     return out[:h, :wd]
 
+def compare(conv):
+    """``conv(x, U, b, m)`` against numpy_cnn.conv3x3 on a 106x106 block of each layer shape, one BLAS thread."""
+    rng = np.random.default_rng(0)
+    for m in (2, 4):
+        for cin, cout in ((8, 32), (32, 32), (32, 3)):
+            x = rng.random((106, 106, cin), np.float32)
+            w = rng.normal(0, .1, (3, 3, cin, cout)).astype(np.float32)
+            b = rng.normal(0, .1, cout).astype(np.float32)
+            U = kernel_transform(w, m)
+            ref, got = numpy_cnn.conv3x3(x, w, b), conv(x, U, b, m)
+            with threadpool_limits(1, "blas"):
+                for f, name in ((lambda: numpy_cnn.conv3x3(x, w, b), "direct"), (lambda: conv(x, U, b, m), f"wino{m}")):
+                    f()
+                    t = time.perf_counter()
+                    for _ in range(20):
+                        f()
+                    print(cin, cout, name, round((time.perf_counter() - t) / 20 * 1000, 2), "ms")
+            print("maxdiff", np.abs(ref - got).max())
+
+
 if __name__ == "__main__":
-  rng = np.random.default_rng(0)
-  for m in (2, 4):
-    for cin, cout in ((8, 32), (32, 32), (32, 3)):
-      x = rng.random((106, 106, cin), np.float32)
-      w = rng.normal(0, .1, (3, 3, cin, cout)).astype(np.float32); b = rng.normal(0, .1, cout).astype(np.float32)
-      U = kernel_transform(w, m)
-      ref = numpy_cnn.conv3x3(x, w, b); got = conv_wino(x, U, b, m)
-      with threadpool_limits(1, 'blas'):
-          for f, name in ((lambda: numpy_cnn.conv3x3(x, w, b), 'direct'), (lambda: conv_wino(x, U, b, m), f'wino{m}')):
-              f(); t = time.perf_counter()
-              for i in range(20): f()
-              print(cin, cout, name, round((time.perf_counter() - t) / 20 * 1000, 2), 'ms')
-      print('maxdiff', np.abs(ref - got).max())
+    compare(conv_wino)
