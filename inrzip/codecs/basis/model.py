@@ -262,7 +262,8 @@ def quantize(
 ) -> np.ndarray:
     """The ``q [tiles, n]`` a file at step index ``s`` stores for fitted coefficients ``coef [tiles, 3, K]``:
     :func:`rdo_quantize` of the coefficients (``lam`` None: the dead zone alone; ``emphasis [3, K]``: its
-    per-coefficient distortion weights), or with a predictor of their
+    per-coefficient distortion weights; each coefficient on its own step where the init has a quantisation matrix,
+    :func:`multipliers`), or with a predictor of their
     residuals, wavefront by wavefront (each front predicted from the decoded fronts before it, as the decoder
     will)."""
     keep = mask(ladder, s, gray)
