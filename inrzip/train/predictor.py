@@ -42,15 +42,8 @@ def photo_coefficients(ladder: BasisLadder, rgb: np.ndarray, crop: int) -> tuple
     ny, nx = h // t, w // t
     pixels, _ = tiles.extract(rgb[y0 : y0 + h, x0 : x0 + w], t, 0, ny * nx)  # whole tiles: no padding
     z = (pixels - ladder.colour_mean) @ ladder.colour
-    phi = grid_functions(ladder)
+    phi = basis.grid_functions(ladder)
     return ny, nx, np.einsum("cnk,bnc->bck", phi, z).astype(np.float32)
-
-
-def grid_functions(ladder: BasisLadder) -> np.ndarray:
-    t = ladder.cfg.tile
-    axis = np.linspace(-1.0, 1.0, t, dtype=np.float32)
-    yy, xx = np.meshgrid(axis, axis, indexing="ij")
-    return basis.functions(ladder, np.stack([xx, yy], axis=-1).reshape(-1, 2))
 
 
 def open_loop_samples(
@@ -60,9 +53,8 @@ def open_loop_samples(
     decode at ``s``."""
     keep = basis.mask(ladder, s)
     decoded = np.zeros_like(coef)
-    mult = basis.multipliers(ladder, s)  # each coefficient on its own step
-    q = basis.deadzone_quantize(coef[:, keep] / mult, s, ladder.deadzone)
-    decoded[:, keep] = q * (np.float32(basis.step(s)) * mult)
+    q = basis.deadzone_quantize(coef[:, keep] / basis.multipliers(ladder, s), s, ladder.deadzone)
+    decoded[:, keep] = q * basis.column_steps(ladder, s)  # each coefficient on its own step
     bottom, right = (b.reshape(ny, nx, -1, 3) for b in predict.borders(pred, decoded))
     i, j = np.meshgrid(np.arange(1, ny), np.arange(1, nx - 1), indexing="ij")
     feats, _ = predict.features(bottom, right, i.ravel(), j.ravel())
@@ -99,8 +91,7 @@ def residuals(ladder: BasisLadder, ny: int, nx: int, coef: np.ndarray, s: int) -
     predictions, the neighbours dead-zone quantised (what a decode adds to ``q step`` is the prediction)."""
     t = ladder.cfg.tile
     q = basis.quantize(ladder, coef, s, nx * t, ny * t, False, None)
-    steps = np.float32(basis.step(s)) * basis.multipliers(ladder, s)
-    predicted = basis.dequantize(ladder, q, s, nx * t, ny * t, False) - q * steps
+    predicted = basis.dequantize(ladder, q, s, nx * t, ny * t, False) - q * basis.column_steps(ladder, s)
     return coef[:, basis.mask(ladder, s)] - predicted
 
 

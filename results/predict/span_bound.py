@@ -14,7 +14,7 @@ from inrzip.images import list_images, load_image
 from inrzip.train import predictor as tp
 
 ip = inits.load(sys.argv[1] if len(sys.argv) > 1 else "siren-t16-basis-ip")
-phi = tp.grid_functions(ip)
+phi = basis.grid_functions(ip)
 ps, nzs = [], []
 for p in list_images("../shared/data/kodak"):
     rgb, _ = load_image(p)

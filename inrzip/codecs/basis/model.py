@@ -133,6 +133,11 @@ def spread(ladder: BasisLadder) -> np.ndarray:
     return ladder.lrms if ladder.step_offsets is None else ladder.lrms + ladder.step_offsets
 
 
+def column_steps(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
+    """``[n]`` float32: the step of each stored coefficient at step index ``s``, ``step(s)`` times its multiplier."""
+    return np.float32(step(s)) * multipliers(ladder, s, gray)
+
+
 def multipliers(ladder: BasisLadder, s: int, gray: bool = False) -> np.ndarray:
     """``[n]`` float32: each stored coefficient's step over ``step(s)``, ``2^(-offset / PER_OCTAVE)`` (all 1 without
     offsets). A quantisation matrix: the functions that put more of their energy on the tile's border get finer
@@ -238,9 +243,7 @@ def border_emphasis(ladder: BasisLadder, weight: float) -> np.ndarray:
     (val: border / interior gap -0.06 dB at no cost in rate-distortion, ``results/seam/``).
     """
     t = ladder.cfg.tile
-    axis = np.linspace(-1.0, 1.0, t, dtype=np.float32)
-    yy, xx = np.meshgrid(axis, axis, indexing="ij")
-    phi = functions(ladder, np.stack([xx, yy], axis=-1).reshape(-1, 2)).astype(np.float64)  # [3, N, K]
+    phi = grid_functions(ladder).astype(np.float64)  # [3, N, K]
     return np.einsum("n,cnk->ck", border_weights(t, t, t, weight).reshape(-1), phi * phi)
 
 
@@ -281,7 +284,7 @@ def quantize(
             return deadzone_quantize(c, s, ladder.deadzone)
         return _rdo_block(ladder, c, s, cls, lam, bits, stored_emphasis)
 
-    m, steps = ladder.predictor.m, np.float32(step(s)) * mult
+    m, steps = ladder.predictor.m, column_steps(ladder, s, gray)
     q = np.empty((coef.shape[0], int(keep.sum())), np.int32)
 
     def code(idx: np.ndarray, guess: np.ndarray) -> np.ndarray:
@@ -299,7 +302,7 @@ def quantize(
 def dequantize(ladder: BasisLadder, q: np.ndarray, s: int, width: int, height: int, gray: bool) -> np.ndarray:
     """The stored values ``[tiles, n]`` float32 of a file's ``q``: steps, plus the predictions where the init
     predicts (the inverse of :func:`quantize` up to the quantiser's error)."""
-    values = (q * (np.float32(step(s)) * multipliers(ladder, s, gray))).astype(np.float32)
+    values = (q * column_steps(ladder, s, gray)).astype(np.float32)
     if ladder.predictor is None:
         return values
     m, keep = ladder.predictor.m, mask(ladder, s, gray)
@@ -361,6 +364,15 @@ def expand(ladder: BasisLadder, s: int, values: np.ndarray, gray: bool = False) 
 def functions(ladder: BasisLadder, coords: np.ndarray) -> np.ndarray:
     """The orthonormal functions ``[3, N, K]`` at ``coords [N, 2]`` (on the tile grid: orthonormal columns)."""
     return np.einsum("nf,cfk->cnk", features(ladder.cfg, ladder.body_w, ladder.body_b, coords), ladder.basis)
+
+
+def grid_functions(ladder: BasisLadder) -> np.ndarray:
+    """The functions ``[3, N, K]`` on the tile's own grid (linspace(-1, 1) per axis, (x, y), row-major): there they
+    are orthonormal."""
+    t = ladder.cfg.tile
+    axis = np.linspace(-1.0, 1.0, t, dtype=np.float32)
+    yy, xx = np.meshgrid(axis, axis, indexing="ij")
+    return functions(ladder, np.stack([xx, yy], axis=-1).reshape(-1, 2))
 
 
 def evaluate(ladder: BasisLadder, coef: np.ndarray, coords: np.ndarray) -> np.ndarray:
