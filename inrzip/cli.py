@@ -730,6 +730,14 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 )
 @click.option("--width", default=32, show_default=True)
 @click.option("--depth", default=3, show_default=True, help="Hidden width->width convolutions.")
+@click.option(
+    "--shuffle",
+    type=click.IntRange(1, 4),
+    default=1,
+    show_default=True,
+    help="Run the network on cells of NxN pixels (N^2 times less work per layer, N times the reach).",
+)
+@click.option("--patch", type=click.IntRange(16, 256), default=48, show_default=True, help="Training patch side.")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--threads", default=0, help="torch threads (0: torch's default).")
 @click.option(
@@ -743,12 +751,15 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 )
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
 def train_postfilter(
-    train_dir, out, init_name, steps, lr, n_pairs, width, depth, seed, threads, border_weight, donor, force
-) -> None:
+    train_dir, out, init_name, steps, lr, n_pairs, width, depth, shuffle, patch, seed, threads, border_weight, donor,
+    force,
+) -> None:  # fmt: skip
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
     if not lr > 0:
         raise InrzipError(f"--lr must be positive, got {lr}")
+    if patch % shuffle or patch <= 2 * (depth + 2) * shuffle:
+        raise InrzipError(f"--patch must be a multiple of --shuffle and over {2 * (depth + 2) * shuffle}, got {patch}")
     if not 0 < border_weight <= 1000:
         raise InrzipError(f"--border-weight must be in (0, 1000], got {border_weight}")
     out = _new_npz_out(out, force)
@@ -764,7 +775,7 @@ def train_postfilter(
 
     if threads:
         torch.set_num_threads(threads)
-    cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed)
+    cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed, shuffle=shuffle, patch=patch)
     _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn, border_weight=border_weight)
 
 

@@ -44,9 +44,15 @@ def apply(net: Net, render: np.ndarray, step_index: int, tile: int) -> np.ndarra
     return numpy_cnn.restore(net, render, lambda win: extra_channels(step_index, tile, win))
 
 
+MAX_SHUFFLE = 4
+
+
 def to_arrays(net: Net) -> dict[str, np.ndarray]:
-    """The arrays an init file stores for ``net``."""
+    """The arrays an init file stores for ``net`` (``_shuffle`` only where it runs on cells: older releases
+    then refuse the filter, whose first layer's inputs do not match theirs, instead of misreading it)."""
     arrays = {f"{PREFIX}_layers": np.array(len(net.weights))}
+    if net.shuffle != 1:
+        arrays[f"{PREFIX}_shuffle"] = np.array(net.shuffle)
     arrays |= {f"{PREFIX}_w{i}": w.astype(np.float32) for i, w in enumerate(net.weights)}
     return arrays | {f"{PREFIX}_b{i}": b.astype(np.float32) for i, b in enumerate(net.biases)}
 
@@ -56,13 +62,16 @@ def from_arrays(z) -> Net | None:
     if f"{PREFIX}_layers" not in z:
         return None
     n = int(z[f"{PREFIX}_layers"])
+    cell = int(z[f"{PREFIX}_shuffle"]) if f"{PREFIX}_shuffle" in z else 1
+    if not 1 <= cell <= MAX_SHUFFLE:
+        raise ValueError(f"post-filter cells must be 1..{MAX_SHUFFLE} pixels wide")
     net = Net([z[f"{PREFIX}_w{i}"].astype(np.float32) for i in range(n)],
-              [z[f"{PREFIX}_b{i}"].astype(np.float32) for i in range(n)])  # fmt: skip
-    cin = 3 + EXTRA
+              [z[f"{PREFIX}_b{i}"].astype(np.float32) for i in range(n)], cell)  # fmt: skip
+    cin = (3 + EXTRA) * cell * cell
     for w, b in zip(net.weights, net.biases, strict=True):
         if w.ndim != 4 or w.shape[:3] != (3, 3, cin) or b.shape != (w.shape[3],):
             raise ValueError("post-filter layers do not chain")
         cin = w.shape[3]
-    if cin != 3:
+    if cin != 3 * cell * cell:
         raise ValueError("post-filter does not end in RGB")
     return net

@@ -18,14 +18,18 @@ from inrzip.train import postfilter as trainer
 from inrzip.train import upscaler as cnn_trainer
 
 
-def random_filter(width=8, depth=1, seed=0) -> numpy_cnn.Net:
+def random_torch_filter(width=8, depth=1, seed=0, shuffle=1) -> torch.nn.Sequential:
     torch.manual_seed(seed)
-    net = cnn_trainer.network(width, depth, 3 + postfilter.EXTRA)
+    net = cnn_trainer.network(width, depth, 3 + postfilter.EXTRA, shuffle)
     with torch.no_grad():
         for m in net:
             if isinstance(m, torch.nn.Conv2d):
                 m.weight.normal_(0, 0.3)
-    return numpy_cnn.Net(*cnn_trainer.export(net))
+    return net
+
+
+def random_filter(width=8, depth=1, seed=0, shuffle=1) -> numpy_cnn.Net:
+    return numpy_cnn.Net(*cnn_trainer.export(random_torch_filter(width, depth, seed, shuffle)), shuffle)
 
 
 def test_extra_channels_tell_the_step_and_the_tile_phase():
@@ -91,6 +95,47 @@ def test_an_error_in_a_block_is_raised(monkeypatch):
     monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
     with pytest.raises(MemoryError, match="block"):
         postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
+
+
+@pytest.mark.parametrize("shape", [(24, 20), (25, 19), (7, 9)])
+def test_a_filter_on_cells_is_the_torch_network(shape, monkeypatch):
+    """On 2x2 cells (pixel unshuffle, convolutions, pixel shuffle) the numpy filter is the torch network, block by
+    block as whole; a size that is not a whole number of cells is extended by its edge pixels."""
+    h, w = shape
+    net = random_torch_filter(width=8, depth=1, seed=3, shuffle=2)
+    img = (np.random.default_rng(2).random((h, w, 3)) * 255).astype(np.uint8)
+    ph, pw = h + h % 2, w + w % 2
+    padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge").astype(np.float32) / 255
+    given = np.concatenate([padded, postfilter.extra_channels(50, 8, Window(0, ph, 0, pw))], axis=2)
+    with torch.no_grad():
+        x = torch.from_numpy(given).permute(2, 0, 1)[None]
+        ref = (x[:, :3] + net(x))[0].permute(1, 2, 0).numpy()[:h, :w]
+    expected = np.rint(np.clip(ref, 0, 1) * 255)
+    cells = numpy_cnn.Net(*cnn_trainer.export(net), 2)
+    assert cells.radius == 6 and cells.inputs == 3 + postfilter.EXTRA
+    whole = postfilter.apply(cells, img, 50, 8)
+    assert np.abs(whole.astype(np.int16) - expected).max() <= 1  # float32 sums in another order
+    monkeypatch.setattr(numpy_cnn, "BLOCK", 3)  # 6-pixel blocks, each with its halo
+    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    np.testing.assert_array_equal(postfilter.apply(cells, img, 50, 8), whole)
+    plain = numpy_cnn.Net(*cnn_trainer.export(net))  # the same weights read as a per-pixel network do not chain
+    with pytest.raises(ValueError):
+        postfilter.apply(plain, img, 50, 8)
+
+
+def test_a_filter_on_cells_round_trips_and_older_readers_refuse_it():
+    net = random_filter(shuffle=2)
+    arrays = postfilter.to_arrays(net)
+    back = postfilter.from_arrays(arrays)
+    assert back.shuffle == 2 and all(np.array_equal(a, b) for a, b in zip(back.weights, net.weights, strict=True))
+    assert "post_filter_shuffle" not in postfilter.to_arrays(random_filter())  # per-pixel filters stay as they were
+    without = {k: v for k, v in arrays.items() if k != "post_filter_shuffle"}  # what a release before cells reads
+    with pytest.raises(ValueError, match="chain"):
+        postfilter.from_arrays(without)
+    with pytest.raises(ValueError, match="cells"):
+        postfilter.from_arrays(arrays | {"post_filter_shuffle": np.array(0)})
+    with pytest.raises(ValueError, match="chain"):
+        postfilter.from_arrays(arrays | {"post_filter_shuffle": np.array(3)})
 
 
 def test_arrays_round_trip_and_bad_shapes_are_refused():
@@ -179,6 +224,9 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         (tmp_path / "y.npz", "--lr must be positive", ["--lr", "0"]),
         (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "0"]),
         (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "nan"]),
+        (tmp_path / "y.npz", "--patch must be a multiple of --shuffle", ["--shuffle", "2", "--patch", "33"]),
+        (tmp_path / "y.npz", "and over 20, got 20", ["--shuffle", "2", "--patch", "20"]),
+        (tmp_path / "y.npz", "--shuffle", ["--shuffle", "5"]),
     ):
         r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out), *more])
         assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
@@ -203,6 +251,14 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(tmp_path / "bw.npz"), "--border-weight", "4"])
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "manifest.json").read_text())["bw.npz"]["settings"]["border_weight"] == 4
+    cells = tmp_path / "cells.npz"
+    r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(cells), "--shuffle", "2", "--patch", "32"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "manifest.json").read_text())["cells.npz"]["settings"]["shuffle"] == 2
+    init = inits.load(str(cells))
+    assert init.post_filter.shuffle == 2 and init.post_filter.inputs == 3 + postfilter.EXTRA
+    enc = encoder.encode(smooth_photo(21, 27, 2), quality=6, init=init)  # odd sides: cells past the edge
+    assert decoder.decode(enc.data, init=init).shape == (21, 27, 3)
 
 
 def test_the_loss_weights_steer_the_fit():

@@ -1,6 +1,10 @@
 """A small convolutional network (3x3 convolutions, ReLU between) evaluated with numpy: the torch-free twin of
 :func:`inrzip.train.upscaler.network`, so a decode never imports torch. Used by the learned upscaler and the
-post-filter, both of which add its output to the render they restore."""
+post-filter, both of which add its output to the render they restore.
+
+A network may run on cells of ``shuffle x shuffle`` pixels (torch's pixel unshuffle before the first layer, pixel
+shuffle after the last): each layer then costs ``shuffle^2`` times less per pixel and sees ``shuffle`` times
+farther. Cells are aligned to the image's corner, so blocks and the whole image cut them the same way."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from ..images import to_uint8
 
-BLOCK = 96  # output pixels per side of a block: its activations (~5 MB) stay in the CPU's cache, so a block is
+BLOCK = 96  # output cells per side of a block: its activations (~5 MB) stay in the CPU's cache, so a block is
 # faster per pixel than a bigger one (768x512 post-filter, one thread: 0.53 s at 96, 0.79 at 256) despite its halo
 # (the receptive radius on each side, +22 % of the work at 96)
 
@@ -31,18 +35,22 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class Net:
-    """One CNN: ``[3, 3, Cin, Cout]`` weights and biases per layer."""
+    """One CNN: ``[3, 3, Cin, Cout]`` weights and biases per layer, on cells of ``shuffle x shuffle`` pixels
+    (``Cin`` = input channels x shuffle^2, ``Cout`` of the last = output channels x shuffle^2)."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
+    shuffle: int = 1
 
     @property
     def radius(self) -> int:
-        return receptive_radius(len(self.weights))
+        """Pixels each output depends on, each side."""
+        return receptive_radius(len(self.weights)) * self.shuffle
 
     @property
     def inputs(self) -> int:
-        return self.weights[0].shape[2]
+        """Input channels per pixel."""
+        return self.weights[0].shape[2] // (self.shuffle * self.shuffle)
 
 
 def conv3x3(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -71,6 +79,19 @@ def forward(weights: list[np.ndarray], biases: list[np.ndarray], x: np.ndarray) 
     return x
 
 
+def unshuffle(x: np.ndarray, r: int) -> np.ndarray:
+    """``[H, W, C]`` -> ``[H / r, W / r, C r^2]``, channel ``c r^2 + i r + j`` from pixel ``(r y + i, r x + j)``:
+    torch's ``pixel_unshuffle``."""
+    h, w, c = x.shape
+    return x.reshape(h // r, r, w // r, r, c).transpose(0, 2, 4, 1, 3).reshape(h // r, w // r, c * r * r)
+
+
+def shuffle(z: np.ndarray, r: int) -> np.ndarray:
+    """The inverse of :func:`unshuffle`: torch's ``pixel_shuffle``."""
+    h, w, c = z.shape
+    return z.reshape(h, w, c // (r * r), r, r).transpose(0, 3, 1, 4, 2).reshape(h * r, w * r, c // (r * r))
+
+
 def receptive_radius(n_layers: int) -> int:
     """Pixels each output depends on, each side: one per 3x3 layer."""
     return n_layers
@@ -84,29 +105,37 @@ def workers() -> int:
 def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
     """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, block by block (each with a halo of
     the receptive radius, so blocks join exactly). ``extra(window)``: more input channels for the window's
-    pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean.
+    pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean. A network on
+    cells sees a render whose size is not a whole number of cells extended by its edge pixels.
 
     The blocks run on one thread per CPU, each with a one-thread BLAS: the skinny products of a block scale
     poorly inside BLAS (768x512 post-filter on 2 cores: 0.36 s with BLAS's two threads, 0.29 s with two blocks at
     a time), and the two kinds of thread together oversubscribe the cores (0.46 s)."""
     h, w = render.shape[:2]
-    r = net.radius
+    cell = net.shuffle
+    padded = render if cell == 1 else np.pad(render, ((0, -h % cell), (0, -w % cell), (0, 0)), mode="edge")
+    ph, pw = padded.shape[:2]
+    r, size = net.radius, BLOCK * cell
     out = np.empty_like(render)
 
     def block(corner: tuple[int, int]) -> None:
         top, left = corner
-        win = Window(max(0, top - r), min(h, top + BLOCK + r), max(0, left - r), min(w, left + BLOCK + r))
-        x = render[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
+        win = Window(max(0, top - r), min(ph, top + size + r), max(0, left - r), min(pw, left + size + r))
+        x = padded[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
         rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
         given = rgb if extra is None else np.concatenate([rgb, extra(win)], axis=2)
-        fixed = rgb + forward(net.weights, net.biases, given)
+        if cell == 1:
+            correction = forward(net.weights, net.biases, given)
+        else:
+            correction = shuffle(forward(net.weights, net.biases, unshuffle(given, cell)), cell)
+        fixed = rgb + correction
         if x.shape[2] == 1:
             fixed = fixed.mean(axis=2, keepdims=True)
         y0, x0 = top - win.top, left - win.left
-        part = fixed[y0 : y0 + min(BLOCK, h - top), x0 : x0 + min(BLOCK, w - left)]
+        part = fixed[y0 : y0 + min(size, h - top), x0 : x0 + min(size, w - left)]
         out[top : top + part.shape[0], left : left + part.shape[1]] = to_uint8(part)  # blocks never overlap
 
-    corners = [(top, left) for top in range(0, h, BLOCK) for left in range(0, w, BLOCK)]
+    corners = [(top, left) for top in range(0, h, size) for left in range(0, w, size)]
     n = min(workers(), len(corners))
     with threadpool_limits(1, user_api="blas"):
         if n == 1:

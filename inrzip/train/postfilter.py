@@ -85,7 +85,7 @@ def train(
     settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
     if weight is not None:
         settings["border_weight"] = border_weight
-    arrays = postfilter.to_arrays(Net(*export(net)))
+    arrays = postfilter.to_arrays(Net(*export(net), cnn.shuffle))
     return derived.write(init_name, out, arrays, settings, train_dir, command, t0, log, drop=postfilter.PREFIX)
 
 

@@ -32,6 +32,7 @@ class CnnTraining:
     patch: int = 48  # random square crops of the training pairs
     lr: float = 1e-3  # cosine-decayed to 0
     seed: int = 0
+    shuffle: int = 1  # the network runs on cells of shuffle x shuffle pixels (numpy_cnn)
 
 
 def make_pairs(
@@ -54,16 +55,19 @@ def make_pairs(
     return pairs
 
 
-def network(width: int, depth: int, inputs: int = 3) -> torch.nn.Sequential:
+def network(width: int, depth: int, inputs: int = 3, shuffle: int = 1) -> torch.nn.Sequential:
     """inputs -> width -> depth x (width -> width) -> 3, 3x3 convolutions, ReLU between; the last layer starts
-    near 0."""
-    layers: list[torch.nn.Module] = [torch.nn.Conv2d(inputs, width, 3, padding=1), torch.nn.ReLU()]
+    near 0. With ``shuffle`` > 1 on cells of shuffle x shuffle pixels (pixel unshuffle first, shuffle last)."""
+    cell = shuffle * shuffle
+    layers: list[torch.nn.Module] = [torch.nn.Conv2d(inputs * cell, width, 3, padding=1), torch.nn.ReLU()]
     for _ in range(depth):
         layers += [torch.nn.Conv2d(width, width, 3, padding=1), torch.nn.ReLU()]
-    layers.append(torch.nn.Conv2d(width, 3, 3, padding=1))
+    layers.append(torch.nn.Conv2d(width, 3 * cell, 3, padding=1))
     with torch.no_grad():
         layers[-1].weight.mul_(0.1)
         layers[-1].bias.zero_()
+    if shuffle > 1:
+        layers = [torch.nn.PixelUnshuffle(shuffle), *layers, torch.nn.PixelShuffle(shuffle)]
     return torch.nn.Sequential(*layers)
 
 
@@ -127,14 +131,15 @@ def fit_residual(
     t0 = time.time()
     crop, patch = originals.shape[2], cnn.patch
     torch.manual_seed(cnn.seed)
-    net = network(cnn.width, cnn.depth, inputs.shape[1])
+    net = network(cnn.width, cnn.depth, inputs.shape[1], cnn.shuffle)
     opt = torch.optim.Adam(net.parameters(), cnn.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cnn.steps)
     rng = np.random.default_rng(cnn.seed + 1)
-    edge = cnn.depth + 2  # outputs that saw the patch's zero padding are left out of the loss
+    edge = (cnn.depth + 2) * cnn.shuffle  # outputs that saw the patch's zero padding are left out of the loss
+    cell = cnn.shuffle  # patches start on the cell grid, as the decoder cuts an image (from its corner)
     for step in range(cnn.steps):
         pick = torch.from_numpy(rng.integers(len(originals), size=cnn.batch))
-        y0, x0 = rng.integers(crop - patch + 1, size=2)
+        y0, x0 = rng.integers((crop - patch) // cell + 1, size=2) * cell
         x = inputs[pick, :, y0 : y0 + patch, x0 : x0 + patch]
         target = originals[pick, :, y0 : y0 + patch, x0 : x0 + patch]
         err = (x[:, :3] + net(x) - target).square()
