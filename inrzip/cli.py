@@ -749,15 +749,23 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
 @click.option(
     "--copy-from", "donor", default=None, help="Take this init's post-filter instead of training one (no training)."
 )
+@click.option(
+    "--pairs-cache",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keep the training crops in this .npz and reuse them when it was made for the same init and settings.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
 def train_postfilter(
     train_dir, out, init_name, steps, lr, n_pairs, width, depth, shuffle, patch, seed, threads, border_weight, donor,
-    force,
+    pairs_cache, force,
 ) -> None:  # fmt: skip
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
     if not lr > 0:
         raise InrzipError(f"--lr must be positive, got {lr}")
+    if pairs_cache is not None and not str(pairs_cache).endswith(".npz"):
+        raise InrzipError("--pairs-cache must end in .npz")
     if patch % shuffle or patch <= 2 * (depth + 2) * shuffle:
         raise InrzipError(f"--patch must be a multiple of --shuffle and over {2 * (depth + 2) * shuffle}, got {patch}")
     if not 0 < border_weight <= 1000:
@@ -776,7 +784,10 @@ def train_postfilter(
     if threads:
         torch.set_num_threads(threads)
     cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed, shuffle=shuffle, patch=patch)
-    _run_training(postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn, border_weight=border_weight)
+    _run_training(
+        postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn, border_weight=border_weight,
+        pairs_cache=None if pairs_cache is None else Path(pairs_cache),
+    )  # fmt: skip
 
 
 @main.command("train-predictor")

@@ -215,6 +215,31 @@ def test_training_inputs_are_the_decoders(tiny_basis, photo_dir):
     assert np.abs(out.astype(np.float64) - np.clip(ref, 0, 1) * 255).max() <= 0.51
 
 
+def test_training_crops_are_kept_and_reused_only_for_what_they_were_made_for(
+    tiny_basis, photo_dir, tmp_path, monkeypatch
+):
+    torch.set_num_threads(1)
+    init = inits.load(tiny_basis)
+    cache = tmp_path / "crops" / "pairs.npz"
+    made = trainer.cached_pairs(cache, str(photo_dir), init, 2, 32, 0, log=lambda m: None)
+    assert cache.exists() and len(made) == 2
+
+    def no_more(*args):
+        raise AssertionError("made the crops again")
+
+    monkeypatch.setattr(trainer, "make_pairs", no_more)
+    read = trainer.cached_pairs(cache, str(photo_dir), init, 2, 32, 0, log=lambda m: None)
+    assert len(read) == len(made) == 2
+    for (o1, r1, s1), (o2, r2, s2) in zip(made, read, strict=True):
+        assert np.array_equal(o1, o2) and np.array_equal(r1, r2) and s1 == s2 and r2.dtype == np.uint8
+    for other in (dict(count=3), dict(crop=24), dict(seed=1)):
+        args = dict(count=2, crop=32, seed=0) | other
+        with pytest.raises(ValueError, match="holds other crops"):
+            trainer.cached_pairs(cache, str(photo_dir), init, log=lambda m: None, **args)
+    with pytest.raises(ValueError, match="holds other crops"):  # another init
+        trainer.cached_pairs(cache, str(photo_dir), inits.load("siren-t16-basis-qm"), 2, 32, 0, log=lambda m: None)
+
+
 def test_cli_refuses_before_training(tmp_path, photo_dir):
     existing = tmp_path / "x.npz"
     existing.write_bytes(b"keep")
@@ -227,6 +252,7 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         (tmp_path / "y.npz", "--patch must be a multiple of --shuffle", ["--shuffle", "2", "--patch", "33"]),
         (tmp_path / "y.npz", "and over 20, got 20", ["--shuffle", "2", "--patch", "20"]),
         (tmp_path / "y.npz", "--shuffle", ["--shuffle", "5"]),
+        (tmp_path / "y.npz", "--pairs-cache must end in .npz", ["--pairs-cache", str(tmp_path / "c.txt")]),
     ):
         r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out), *more])
         assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
@@ -248,12 +274,19 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     entry = json.loads((tmp_path / "manifest.json").read_text())["lr.npz"]
     assert entry["settings"]["lr"] == 2e-4 and inits.load(str(out)).post_filter is not None
     assert "border_weight" not in entry["settings"]
-    r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(tmp_path / "bw.npz"), "--border-weight", "4"])
+    crops = ["--pairs-cache", str(tmp_path / "crops.npz")]
+    r = CliRunner().invoke(
+        main, [*args, "--data", str(big), "--out", str(tmp_path / "bw.npz"), "--border-weight", "4", *crops]
+    )
     assert r.exit_code == 0, r.output
+    assert (tmp_path / "crops.npz").exists() and "training crops from" not in r.output
     assert json.loads((tmp_path / "manifest.json").read_text())["bw.npz"]["settings"]["border_weight"] == 4
     cells = tmp_path / "cells.npz"
-    r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(cells), "--shuffle", "2", "--patch", "32"])
+    r = CliRunner().invoke(
+        main, [*args, "--data", str(big), "--out", str(cells), "--shuffle", "2", "--patch", "32", *crops]
+    )
     assert r.exit_code == 0, r.output
+    assert "training crops from" in r.output  # the same init, photos and crops: the kept ones
     assert json.loads((tmp_path / "manifest.json").read_text())["cells.npz"]["settings"]["shuffle"] == 2
     init = inits.load(str(cells))
     assert init.post_filter.shuffle == 2 and init.post_filter.inputs == 3 + postfilter.EXTRA
