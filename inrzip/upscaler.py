@@ -69,8 +69,11 @@ def _load(path: str, mtime: float) -> Upscaler:
 
 
 def save(path: str | Path, init_id: str, nets: dict[int, Net]) -> None:
+    """Write the networks per factor; ValueError for a network on cells, which this file cannot say it is."""
     arrays = {}
     for f, net in nets.items():
+        if net.shuffle != 1:
+            raise ValueError(f"the x{f} network runs on cells: an upscaler file stores per-pixel networks only")
         arrays[f"layers_{f}"] = np.array(len(net.weights))
         arrays |= {f"w{f}_{i}": w.astype(np.float32) for i, w in enumerate(net.weights)}
         arrays |= {f"b{f}_{i}": b.astype(np.float32) for i, b in enumerate(net.biases)}

@@ -36,6 +36,17 @@ def test_numpy_forward_matches_torch():
     np.testing.assert_allclose(out, ref, atol=1e-4)
 
 
+def test_an_upscaler_file_refuses_a_network_on_cells(tmp_path):
+    """Its file has no field for cells: such a network would be read back as a per-pixel one."""
+    cells = numpy_cnn.Net(*trainer.export(trainer.network(8, 1, 3, shuffle=2)), 2)
+    path = tmp_path / "up.npz"
+    with pytest.raises(ValueError, match="cells"):
+        upscaler.save(path, "0" * 16, {2: cells})
+    assert not path.exists()
+    upscaler.save(path, "0" * 16, {2: numpy_cnn.Net(*trainer.export(random_net()))})
+    assert upscaler.load(path).nets[2].shuffle == 1
+
+
 def test_blocks_give_the_whole_image_result(monkeypatch):
     weights, biases = trainer.export(random_net())
     up = upscaler.Net(weights, biases)
