@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import codecs, inits, tiles
+from . import codecs, inits, lapping, tiles
 from . import upscaler as learned
 from .codecs import Codec, Evaluate
 from .errors import InrzipError
@@ -116,22 +116,36 @@ def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK
     ``[H, W, 3]`` uint8, or ``[H, W, 1]`` for a gray file. ``on_tiles(done, total)`` reports progress in tiles.
 
     At the source size every pixel is one tile's sample. Above it, pixels between two tiles' samples
-    are rendered by both and blended (:func:`tiles.blend_plan`): no seam at any scale.
+    are rendered by both and blended (:func:`tiles.blend_plan`): no seam at any scale. Lapped tiles
+    (:mod:`lapping`) are post-filtered at the source size, and above it get that filter's correction resampled.
     """
     evaluate = evaluate or evaluator(job)
-    if (job.render_w, job.render_h) != (job.header.width, job.header.height):
-        return _render_blended(job, evaluate, chunk, on_tiles)
+    h = job.header
+    scales = job.codec.lap_scales(job.init)
+    if (job.render_w, job.render_h) != (h.width, h.height):
+        overlap = None
+        if scales is not None:
+            source = _render_grid(replace(job, render_w=h.width, render_h=h.height), evaluate, chunk, None, np.float32)
+            overlap = lapping.Resampled(source, scales, h.tile, job.render_w, job.render_h)
+        return _render_blended(job, evaluate, chunk, on_tiles, overlap)
+    if scales is None:
+        return _render_grid(job, evaluate, chunk, on_tiles, np.uint8)
+    return to_uint8(lapping.inverse(_render_grid(job, evaluate, chunk, on_tiles, np.float32), scales, h.tile))
+
+
+def _render_grid(job: Job, evaluate: Evaluate, chunk: int, on_tiles, dtype) -> np.ndarray:
+    """The networks at the source size: uint8, or the colours before rounding (float32) for a post-filter."""
     tile = job.header.tile
     py = tiles.axis_plan(job.header.height, job.render_h, tile)
     px = tiles.axis_plan(job.header.width, job.render_w, tile)
-    out = np.empty((job.render_h * job.render_w, _channels(job)), np.uint8)
+    out = np.empty((job.render_h * job.render_w, _channels(job)), dtype)
     per_tile = py.max_count * px.max_count
     chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
     for start in range(0, job.header.tiles, chunk):
         idx = np.arange(start, min(start + chunk, job.header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
-        pix = to_uint8(_colours(job, evaluate, idx, coords))
-        out[flat[valid]] = pix[valid]
+        pix = _colours(job, evaluate, idx, coords)
+        out[flat[valid]] = (to_uint8(pix) if dtype == np.uint8 else pix)[valid]
         if on_tiles is not None:
             on_tiles(int(idx[-1]) + 1, job.header.tiles)
     return out.reshape(job.render_h, job.render_w, out.shape[1])
@@ -147,9 +161,12 @@ def _colours(job: Job, evaluate: Evaluate, idx: np.ndarray, coords: np.ndarray) 
     return pred @ job.codec.gray_weights(job.init)[:, None] if job.gray else pred
 
 
-def _render_blended(job: Job, evaluate: Evaluate, chunk: int, on_tiles) -> np.ndarray:
+def _render_blended(
+    job: Job, evaluate: Evaluate, chunk: int, on_tiles, overlap: lapping.Resampled | None = None
+) -> np.ndarray:
     """The render above the source size, one tile row at a time: each tile covers its samples and the gaps
-    to its neighbours, weighted; rows shared with the next tile row carry over in a float band."""
+    to its neighbours, weighted; rows shared with the next tile row carry over in a float band. ``overlap``:
+    the lapped tiles' post-filter correction, added to each finished band of rows."""
     h = job.header
     py = tiles.blend_plan(h.height, job.render_h, h.tile, BLEND_REACH)
     px = tiles.blend_plan(h.width, job.render_w, h.tile, BLEND_REACH)
@@ -174,7 +191,8 @@ def _render_blended(job: Job, evaluate: Evaluate, chunk: int, on_tiles) -> np.nd
             if on_tiles is not None:
                 on_tiles(int(idx[-1]) + 1, h.tiles)
         done = int(py.start[row + 1]) if row + 1 < ny else job.render_h  # rows no later tile row touches
-        out[band_top:done] = to_uint8(band[:, : done - band_top].transpose(1, 2, 0))
+        rows = band[:, : done - band_top].transpose(1, 2, 0)
+        out[band_top:done] = to_uint8(rows if overlap is None else rows + overlap.rows(band_top, done))
         band, band_top = np.ascontiguousarray(band[:, done - band_top :]), done
     return out
 

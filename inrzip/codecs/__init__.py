@@ -94,6 +94,10 @@ class Codec(Protocol):
     def restore(self, init: Any, level: Any, pixels: np.ndarray) -> np.ndarray:
         """The source-size render ``[H, W, C]`` uint8 after the init's post-filter (unchanged where it has none)."""
 
+    def lap_scales(self, init: Any) -> np.ndarray | None:
+        """The init's lapping (:mod:`inrzip.lapping`): the encoder pre-filters what it fits, the source-size render
+        is post-filtered; None where its tiles are not lapped."""
+
     def gray_weights(self, init: Any) -> np.ndarray:
         """``[3]``: a gray file's gray value from its RGB render (``rgb @ weights``)."""
 

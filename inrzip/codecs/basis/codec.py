@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import postfilter
+from ... import lapping, postfilter
 from ...errors import InrzipError
 from ...format import container
 from ...format.container import Extras, Header
@@ -57,6 +57,8 @@ class BasisCodec:
     def fit(self, init, images, key, steps, lr, device, chunk, on_step) -> list[np.ndarray]:
         from . import fit
 
+        if init.lap_scales is not None:  # the tiles are fitted to the pre-filtered photo
+            images = [lapping.forward(rgb, init.lap_scales, init.cfg.tile) for rgb in images]
         return fit.fit_images(images, init, steps, lr, device, chunk, on_step)
 
     def pack(
@@ -100,6 +102,9 @@ class BasisCodec:
         if init.post_filter is None:
             return pixels
         return postfilter.apply(init.post_filter, pixels, level.step_index, init.cfg.tile)
+
+    def lap_scales(self, init: BasisLadder) -> np.ndarray | None:
+        return init.lap_scales
 
     def gray_weights(self, init: BasisLadder) -> np.ndarray:
         return basis.gray_weights(init)

@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ... import postfilter
+from ... import lapping, postfilter
 from ...files import save_atomic
 from ...nets import numpy_siren
 from ...nets.arch import SirenConfig
@@ -82,6 +82,7 @@ class BasisLadder:
     adapt_weight: int = 0  # > 0: the coefficient models learn from the file, the shipped ones weighing this (entropy)
     # [3, K] int32: each coefficient's step index offset (its step is step(s + offset)), where the init has them
     step_offsets: np.ndarray | None = None
+    lap_scales: np.ndarray | None = None  # [m] float32: the tiles' lapping (inrzip.lapping), where the init has one
 
     @property
     def k(self) -> int:
@@ -456,7 +457,10 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         **{k: meta.get(k, False) is True for k in ENTROPY_OPTIONS},
         adapt_weight=meta.get("adapt_weight", 0),
         step_offsets=z["step_offsets"].astype(np.int32) if "step_offsets" in z else None,
+        lap_scales=z["lap_scales"].astype(np.float32) if "lap_scales" in z else None,
     )
+    if ladder.lap_scales is not None:
+        lapping.check(ladder.lap_scales, cfg.tile)
     if type(ladder.adapt_weight) is not int or not 0 <= ladder.adapt_weight <= MAX_ADAPT_WEIGHT:
         raise ValueError(f"adapt_weight must be an integer 0..{MAX_ADAPT_WEIGHT}")
     k = ladder.basis.shape[2]

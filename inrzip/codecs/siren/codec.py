@@ -122,6 +122,10 @@ class SirenCodec:
         """These inits ship no post-filter."""
         return pixels
 
+    def lap_scales(self, init: Ladder) -> None:
+        """Its tiles are not lapped."""
+        return None
+
     def gray_weights(self, init: Ladder) -> np.ndarray:
         """A gray image was fitted as equal RGB: its gray value is the channels' mean."""
         return np.full(3, 1 / 3, np.float32)
