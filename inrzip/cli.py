@@ -755,10 +755,15 @@ def train_upscaler(train_dir, out, init_name, factors, steps, n_pairs, width, de
     default=None,
     help="Keep the training crops in this .npz and reuse them when it was made for the same init and settings.",
 )
+@click.option(
+    "--start-from",
+    default=None,
+    help="Start from this init's post-filter (its width, depth and cells) instead of a fresh network.",
+)
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing --out.")
 def train_postfilter(
     train_dir, out, init_name, steps, lr, n_pairs, width, depth, shuffle, patch, seed, threads, border_weight, donor,
-    pairs_cache, force,
+    pairs_cache, start_from, force,
 ) -> None:  # fmt: skip
     """Train a post-filter for an init's source-size decodes; write that init with the filter in it as a new init
     (the source init's files keep their decodes)."""
@@ -770,6 +775,8 @@ def train_postfilter(
         raise InrzipError(f"--patch must be a multiple of --shuffle and over {2 * (depth + 2) * shuffle}, got {patch}")
     if not 0 < border_weight <= 1000:
         raise InrzipError(f"--border-weight must be in (0, 1000], got {border_weight}")
+    if donor is not None and start_from is not None:
+        raise InrzipError("give --copy-from (no training) or --start-from, not both")
     out = _new_npz_out(out, force)
     if donor is not None:
         from .train import postfilter
@@ -786,7 +793,7 @@ def train_postfilter(
     cnn = CnnTraining(steps=steps, lr=lr, width=width, depth=depth, seed=seed, shuffle=shuffle, patch=patch)
     _run_training(
         postfilter.train, train_dir, out, init_name, n_pairs=n_pairs, cnn=cnn, border_weight=border_weight,
-        pairs_cache=None if pairs_cache is None else Path(pairs_cache),
+        pairs_cache=None if pairs_cache is None else Path(pairs_cache), start_from=start_from,
     )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The post-filter: its input channels, its numpy twin, where it applies, the init that carries it, training."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -253,6 +254,7 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         (tmp_path / "y.npz", "and over 20, got 20", ["--shuffle", "2", "--patch", "20"]),
         (tmp_path / "y.npz", "--shuffle", ["--shuffle", "5"]),
         (tmp_path / "y.npz", "--pairs-cache must end in .npz", ["--pairs-cache", str(tmp_path / "c.txt")]),
+        (tmp_path / "y.npz", "not both", ["--copy-from", "a", "--start-from", "b"]),
     ):
         r = CliRunner().invoke(main, ["train-postfilter", "--data", str(photo_dir), "--out", str(out), *more])
         assert r.exit_code != 0 and msg in r.output and "Traceback" not in r.output
@@ -290,6 +292,17 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     assert json.loads((tmp_path / "manifest.json").read_text())["cells.npz"]["settings"]["shuffle"] == 2
     init = inits.load(str(cells))
     assert init.post_filter.shuffle == 2 and init.post_filter.inputs == 3 + postfilter.EXTRA
+    tuned = tmp_path / "tuned.npz"
+    r = CliRunner().invoke(
+        main, [*args, "--data", str(big), "--out", str(tuned), "--start-from", str(cells), "--patch", "32", *crops]
+    )
+    assert r.exit_code == 0, r.output
+    settings = json.loads((tmp_path / "manifest.json").read_text())["tuned.npz"]["settings"]
+    assert settings["started_from_id"] == init.id and settings["shuffle"] == 2 and settings["width"] == 4
+    assert inits.load(str(tuned)).post_filter.shuffle == 2
+    r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(tmp_path / "no.npz"), "--start-from",
+                                  tiny_basis, *crops])  # fmt: skip
+    assert r.exit_code != 0 and "has no post-filter to start from" in r.output and "Traceback" not in r.output
     enc = encoder.encode(smooth_photo(21, 27, 2), quality=6, init=init)  # odd sides: cells past the edge
     assert decoder.decode(enc.data, init=init).shape == (21, 27, 3)
 
@@ -312,6 +325,24 @@ def test_the_loss_weights_steer_the_fit():
     half = torch.ones(24, 24)
     half[:, :12] = 0
     assert not torch.allclose(flat(fit(half)), flat(fit(None)))
+
+
+def test_a_training_started_from_a_network_starts_there():
+    """Zero loss weight leaves the network as it started: the given one, not a fresh one; other shapes are refused."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(1)
+    inputs = torch.from_numpy(rng.random((3, 3 + postfilter.EXTRA, 24, 24), dtype=np.float32))
+    originals = torch.from_numpy(rng.random((3, 3, 24, 24), dtype=np.float32))
+    cnn = cnn_trainer.CnnTraining(steps=4, width=4, depth=1, batch=2, patch=16)
+    given = cnn_trainer.export(cnn_trainer.fit_residual(originals, inputs, cnn, lambda m: None))
+    with np.errstate(divide="ignore"):
+        net = cnn_trainer.fit_residual(originals, inputs, cnn, lambda m: None, torch.zeros(24, 24), given)
+    for a, b in zip(cnn_trainer.export(net)[0] + cnn_trainer.export(net)[1], given[0] + given[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    fresh = cnn_trainer.export(cnn_trainer.network(4, 1, 3 + postfilter.EXTRA))
+    assert not np.array_equal(fresh[0][0], given[0][0])
+    with pytest.raises(ValueError, match="starting network"):
+        cnn_trainer.fit_residual(originals, inputs, replace(cnn, width=5), lambda m: None, None, given)
 
 
 def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init, photo_dir, tmp_path, monkeypatch):

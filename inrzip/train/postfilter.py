@@ -8,7 +8,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -92,15 +92,25 @@ def train(
     command: str = "",
     log: Callable[[str], None] = print,
     pairs_cache: Path | None = None,
+    start_from: str | None = None,
 ) -> Path:
     """Fit a post-filter to ``init_name``'s decodes and write ``out``: that init with the filter in it.
 
     Tile-border pixels weigh ``border_weight`` in the loss (:func:`inrzip.tiles.border_weights` over each crop,
     coded from its corner): they are where the tiles' separate fits and quantisers leave most error, and a weight
     of 4 trains a filter that takes 0.1 dB more of that gap out and, at equal steps, gains more on the whole image
-    too (``results/seam/``). ``pairs_cache``: where the training crops are kept (:func:`cached_pairs`)."""
+    too (``results/seam/``). ``pairs_cache``: where the training crops are kept (:func:`cached_pairs`).
+    ``start_from``: an init whose post-filter the training starts from (its size and cells replace ``cnn``'s)."""
     t0 = time.time()
     init = filterable(init_name)
+    start = None
+    if start_from is not None:
+        given = inits.load(start_from)
+        start = getattr(given, "post_filter", None)
+        if start is None:
+            raise ValueError(f"{start_from} has no post-filter to start from")
+        width, depth = start.weights[0].shape[3], len(start.weights) - 2
+        cnn = replace(cnn, width=width, depth=depth, shuffle=start.shuffle)
     if pairs_cache is None:
         triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     else:
@@ -110,8 +120,10 @@ def train(
     weight = None
     if border_weight != 1:
         weight = torch.from_numpy(tiles.border_weights(crop, crop, init.cfg.tile, border_weight).astype(np.float32))
-    net = fit_residual(originals, inputs, cnn, log, weight)
+    net = fit_residual(originals, inputs, cnn, log, weight, None if start is None else (start.weights, start.biases))
     settings = dict(n_pairs=n_pairs, crop=crop) | asdict(cnn)
+    if start is not None:
+        settings |= dict(started_from=given.name, started_from_id=given.id)
     if weight is not None:
         settings["border_weight"] = border_weight
     arrays = postfilter.to_arrays(Net(*export(net), cnn.shuffle))

@@ -71,6 +71,18 @@ def network(width: int, depth: int, inputs: int = 3, shuffle: int = 1) -> torch.
     return torch.nn.Sequential(*layers)
 
 
+def load(net: torch.nn.Sequential, weights: list[np.ndarray], biases: list[np.ndarray]) -> None:
+    """Set ``net``'s convolutions to :func:`export`'s arrays; ValueError where the shapes differ."""
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d)]
+    shapes = [tuple(c.weight.permute(2, 3, 1, 0).shape) for c in convs]
+    if shapes != [w.shape for w in weights]:
+        raise ValueError(f"the starting network's layers {[w.shape for w in weights]} are not {shapes}")
+    with torch.no_grad():
+        for c, w, b in zip(convs, weights, biases, strict=True):
+            c.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.transpose(3, 2, 0, 1))))
+            c.bias.copy_(torch.from_numpy(b))
+
+
 def export(net: torch.nn.Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The convolutions as numpy ``[3, 3, Cin, Cout]`` weights and biases (:mod:`inrzip.nets.numpy_cnn`'s layout)."""
     convs = [m for m in net if isinstance(m, torch.nn.Conv2d)]
@@ -123,15 +135,20 @@ def fit_residual(
     cnn: CnnTraining,
     log: Callable[[str], None],
     weight: torch.Tensor | None = None,
+    start: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
 ) -> torch.nn.Sequential:
     """A CNN such that ``inputs[:, :3] + net(inputs) ~ originals`` (``[N, C, H, W]`` floats in [0, 1]; the first
     three input channels are the render, any others tell the network more): Adam, cosine-decayed lr, MSE on
     random patches away from their zero-padded edges, each pixel's error weighted by ``weight [H, W]`` where
-    given (the same map on every crop)."""
+    given (the same map on every crop). ``start``: the weights and biases (:func:`export`'s layout) to start
+    from instead of a fresh network of ``cnn``'s size: a network trained for one init's decodes, fine-tuned
+    for another's."""
     t0 = time.time()
     crop, patch = originals.shape[2], cnn.patch
     torch.manual_seed(cnn.seed)
     net = network(cnn.width, cnn.depth, inputs.shape[1], cnn.shuffle)
+    if start is not None:
+        load(net, *start)
     opt = torch.optim.Adam(net.parameters(), cnn.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cnn.steps)
     rng = np.random.default_rng(cnn.seed + 1)
