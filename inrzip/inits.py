@@ -19,7 +19,7 @@ import numpy as np
 from . import codecs
 from .errors import InrzipError
 
-DEFAULT_INIT = "siren-t16-basis-qm"  # seam + a quantisation matrix (finer steps for border-heavy functions); README
+DEFAULT_INIT = "siren-t16-basis-lap"  # qm + lapped tiles (pre- and post-filter across tile borders); README
 
 
 def weights_dirs() -> list[Path]:

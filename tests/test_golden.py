@@ -36,6 +36,7 @@ def test_the_corpus_is_there():
         "siren-t16-basis-adapt",
         "siren-t16-basis-seam",
         "siren-t16-basis-qm",
+        "siren-t16-basis-lap",
     }
 
 

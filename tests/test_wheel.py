@@ -36,4 +36,4 @@ def test_wheel_ships_weights_and_finds_them(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(site)}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["siren-t16-basis-qm", *sorted(Path(n).stem for n in shipped)]
+    assert out.stdout.split() == ["siren-t16-basis-lap", *sorted(Path(n).stem for n in shipped)]

@@ -4,7 +4,7 @@ mirrored about the border scaled by s_d > 1), the decoder renders the tiles and 
 scaled by 1 / s_d), so quantisation's step at a border is shrunk and spread over 2m pixels. No post-filter CNN in
 either row (the shipped one learnt unlapped decodes). Val: first 10 bsd100 photos, levels 4-9.
 
-    python results/seam3/lap.py INIT  "m:s0,s1,..;m:..."
+    python results/lap/lap.py INIT  "m:s0,s1,..;m:..."
 """
 
 import sys

@@ -2,7 +2,7 @@
 (fit weight, RDOQ weight) pair's bpp / PSNR / border gap per level, then PSNR and gap at 0.5 bpp (interpolated in
 log-rate) and BD-rate over the levels against the shipped pair (4, 8). Encoder-only: every file decodes as before.
 
-    python results/seam3/weights.py INIT FIT,FIT.. RDO,RDO.. [LEVELS]
+    python results/lap/weights.py INIT FIT,FIT.. RDO,RDO.. [LEVELS]
 """
 
 import sys

@@ -148,6 +148,20 @@ CASES = [
     ("qm-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-qm", "-q", "8"], "96x72", "rgb", "0.9.0"),
     ("qm-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-qm", "-q", "6"], None, "gray", "0.9.0"),
     ("qm-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-qm", "-q", "9"], None, "rgba-soft", "0.9.0"),
+    # lapped tiles: the pre- and post-filter across tile borders that shares a tile's border error (0.10.0)
+    ("lap-q2", 48, 64, 1, ["--init", "siren-t16-basis-lap", "-q", "2"], None, "rgb", "0.10.0"),
+    ("lap-q6", 48, 64, 1, ["--init", "siren-t16-basis-lap", "-q", "6"], None, "rgb", "0.10.0"),
+    ("lap-q15", 48, 64, 1, ["--init", "siren-t16-basis-lap", "-q", "15"], None, "rgb", "0.10.0"),
+    ("lap-q4-96x128", 96, 128, 10, ["--init", "siren-t16-basis-lap", "-q", "4"], None, "rgb", "0.10.0"),
+    ("lap-q12-160x96", 160, 96, 11, ["--init", "siren-t16-basis-lap", "-q", "12"], None, "rgb", "0.10.0"),
+    ("lap-bpp0.5-odd-37x23", 23, 37, 3, ["--init", "siren-t16-basis-lap", "--bpp", "0.5"], None, "rgb", "0.10.0"),
+    ("lap-bpp0.05", 48, 64, 2, ["--init", "siren-t16-basis-lap", "--bpp", "0.05"], None, "rgb", "0.10.0"),
+    ("lap-1x1", 1, 1, 4, ["--init", "siren-t16-basis-lap", "-q", "8"], None, "rgb", "0.10.0"),
+    ("lap-strip-3x200", 200, 3, 5, ["--init", "siren-t16-basis-lap", "-q", "12"], None, "rgb", "0.10.0"),
+    ("lap-q8-render-half", 48, 64, 6, ["--init", "siren-t16-basis-lap", "-q", "8"], "32", "rgb", "0.10.0"),
+    ("lap-q8-render-3x", 24, 32, 6, ["--init", "siren-t16-basis-lap", "-q", "8"], "96x72", "rgb", "0.10.0"),
+    ("lap-gray-q6", 40, 56, 7, ["--init", "siren-t16-basis-lap", "-q", "6"], None, "gray", "0.10.0"),
+    ("lap-rgba-q9", 40, 56, 8, ["--init", "siren-t16-basis-lap", "-q", "9"], None, "rgba-soft", "0.10.0"),
 ]
 
 
