@@ -130,7 +130,15 @@ def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK
         return _render_blended(job, evaluate, chunk, on_tiles, overlap)
     if scales is None:
         return _render_grid(job, evaluate, chunk, on_tiles, np.uint8)
-    return to_uint8(lapping.inverse(_render_grid(job, evaluate, chunk, on_tiles, np.float32), scales, h.tile))
+    return _rounded(lapping.inverse(_render_grid(job, evaluate, chunk, on_tiles, np.float32), scales, h.tile))
+
+
+def _rounded(x: np.ndarray, rows: int = 256) -> np.ndarray:
+    """``to_uint8`` a band of rows at a time: rounding a large float render never holds two more copies of it."""
+    out = np.empty(x.shape, np.uint8)
+    for top in range(0, x.shape[0], rows):
+        out[top : top + rows] = to_uint8(x[top : top + rows])
+    return out
 
 
 def _render_grid(job: Job, evaluate: Evaluate, chunk: int, on_tiles, dtype) -> np.ndarray:

@@ -35,10 +35,13 @@ def borders(n: int, tile: int, reach: int) -> np.ndarray:
     return b[b + reach <= n]
 
 
-def _axis(x: np.ndarray, axis: int, factors: np.ndarray, tile: int) -> None:
-    """In place: each mirrored pair's half-difference about the borders along ``axis`` times ``factors[d]``."""
+def _axis(x: np.ndarray, axis: int, factors: np.ndarray, tile: int, first: int = 0, n: int | None = None) -> None:
+    """In place: each mirrored pair's half-difference about the borders along ``axis`` times ``factors[d]``. ``x``
+    may be a band: its index 0 is pixel ``first`` of an axis of ``n``; borders whose pairs it holds are done."""
     v = np.moveaxis(x, axis, 0)
-    b = borders(v.shape[0], tile, factors.size)
+    m = factors.size
+    b = borders(v.shape[0] + first if n is None else n, tile, m)
+    b = b[(b - m >= first) & (b + m <= first + v.shape[0])] - first
     for d, f in enumerate(factors):
         left, right = v[b - 1 - d], v[b + d]
         mean, half = (left + right) * 0.5, (left - right) * np.float32(0.5 * f)
@@ -51,6 +54,27 @@ def forward(x: np.ndarray, scales: np.ndarray, tile: int) -> np.ndarray:
     for axis in (1, 0):
         _axis(out, axis, scales.astype(np.float64), tile)
     return out
+
+
+class Prefiltered:
+    """A photo as the encoder's fit reads it: :func:`forward`'s rows, made a band at a time when sliced (the fit
+    takes a band of tile rows at a time), so a large photo is never held twice (24 Mpx: 288 MB of float32 saved)."""
+
+    def __init__(self, rgb: np.ndarray, scales: np.ndarray, tile: int) -> None:
+        self.rgb, self.scales, self.tile = rgb, scales.astype(np.float64), tile
+        self.shape = rgb.shape
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        """Rows ``rows`` (a slice of step 1) of the pre-filtered photo, float32: :func:`forward`'s values."""
+        y0, y1, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise IndexError("a pre-filtered photo is read in bands of rows")
+        reach = 2 * self.scales.size  # every pair of a border that moves a row of the band
+        a, b = max(0, y0 - reach), min(self.shape[0], max(y0, y1) + reach)
+        band = self.rgb[a:b].astype(np.float32)
+        _axis(band, 1, self.scales, self.tile)
+        _axis(band, 0, self.scales, self.tile, first=a, n=self.shape[0])
+        return band[y0 - a : max(y0, y1) - a]
 
 
 def inverse(x: np.ndarray, scales: np.ndarray, tile: int) -> np.ndarray:

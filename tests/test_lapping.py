@@ -31,6 +31,26 @@ def test_the_post_filter_inverts_the_pre_filter(h, w, tile, scales, seed):
     np.testing.assert_allclose(lapping.inverse(y.copy(), s, tile), x, atol=2e-3)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 70),
+    w=st.integers(1, 40),
+    scales=st.lists(st.floats(0.2, 5.0), min_size=1, max_size=4),
+    y0=st.integers(0, 70),
+    rows=st.integers(0, 70),
+    seed=st.integers(0, 2**16),
+)
+def test_the_encoders_bands_are_the_pre_filtered_photo(h, w, scales, y0, rows, seed):
+    """The fit reads the pre-filtered photo a band of rows at a time: the same float32 values, never a whole copy."""
+    rgb = np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    s = np.array(scales, np.float32)
+    whole = lapping.forward(rgb, s, 8)
+    bands = lapping.Prefiltered(rgb, s, 8)
+    assert bands.shape == rgb.shape
+    np.testing.assert_array_equal(bands[y0 : y0 + rows], whole[y0 : y0 + rows])
+    np.testing.assert_array_equal(bands[:], whole)
+
+
 def test_only_the_pixels_beside_a_lapped_border_change():
     x = np.random.default_rng(1).uniform(0, 1, (37, 50, 1)).astype(np.float32)
     y = lapping.forward(x, np.array([1.5, 1.2], np.float32), 16)

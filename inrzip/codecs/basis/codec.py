@@ -58,7 +58,7 @@ class BasisCodec:
         from . import fit
 
         if init.lap_scales is not None:  # the tiles are fitted to the pre-filtered photo
-            images = [lapping.forward(rgb, init.lap_scales, init.cfg.tile) for rgb in images]
+            images = [lapping.Prefiltered(rgb, init.lap_scales, init.cfg.tile) for rgb in images]
         return fit.fit_images(images, init, steps, lr, device, chunk, on_step)
 
     def pack(
