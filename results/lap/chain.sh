@@ -12,6 +12,7 @@ python -m inrzip.train.lapped runs/half/pf-qm-bw4-20k.npz runs/lap/lap13-f20.npz
 inrzip train-postfilter --data ../shared/data/train --init runs/lap/lap13-f20.npz --out runs/lap/lap13-ft.npz \
     --lr 2e-4 --steps 10000 --pairs 1600 --threads 2 --border-weight 4 --pairs-cache runs/lap/crops-lap13-1600.npz \
     --start-from runs/half/pf-qm-bw4-20k.npz
-# 4. shipped as it is (the same bytes, so the same id), with its upscaler (siren-t16-basis-qm's, shared)
+# 4. shipped as it is (the same bytes, so the same id), and its upscaler trained on its renders
 cp runs/lap/lap13-ft.npz weights/siren-t16-basis-lap.npz
-cp runs/lap/upscalers/lap13-ft.npz weights/upscalers/siren-t16-basis-lap.npz
+inrzip train-upscaler --data ../shared/data/train --init siren-t16-basis-lap \
+    --out weights/upscalers/siren-t16-basis-lap.npz --threads 2 --lr 3e-4 --steps 6000
