@@ -90,7 +90,8 @@ class Resampled:
     above the source size gets the overlap as a smooth ramp across the gap between two tiles' samples."""
 
     def __init__(self, source: np.ndarray, scales: np.ndarray, tile: int, width: int, height: int) -> None:
-        self.correction = inverse(source.copy(), scales, tile) - source
+        self.correction = inverse(source.copy(), scales, tile)
+        self.correction -= source  # in place: the source render and one copy, not a third array
         self.y = _linear(source.shape[0], height)
         self.x = _linear(source.shape[1], width)
 
@@ -106,6 +107,6 @@ class Resampled:
 def _linear(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each output pixel's two source neighbours and the second one's weight (clamped at the ends)."""
     x = np.clip((np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5, 0, n_in - 1)
-    i0 = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
+    i0 = np.floor(x).astype(np.int64)  # x is clipped to n_in - 1 already
     i1 = np.minimum(i0 + 1, n_in - 1)
     return i0, i1, (x - i0).astype(np.float32)
