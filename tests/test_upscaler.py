@@ -36,6 +36,19 @@ def test_numpy_forward_matches_torch():
     np.testing.assert_allclose(out, ref, atol=1e-4)
 
 
+def test_reused_scratch_memory_gives_fresh_results():
+    """One thread's buffers serve blocks of every size: a bigger block's values left in them must not leak into
+    a smaller one's zero padding."""
+    weights, biases = trainer.export(random_net())
+    rng = np.random.default_rng(1)
+    scratch = numpy_cnn.Scratch()
+    for shape in [(30, 40, 3), (11, 9, 3), (40, 13, 3), (5, 5, 3)]:
+        x = rng.random(shape, dtype=np.float32) + 1  # positive: stale activations would not be zero
+        np.testing.assert_array_equal(
+            numpy_cnn.forward(weights, biases, x, scratch), numpy_cnn.forward(weights, biases, x)
+        )
+
+
 def test_an_upscaler_file_refuses_a_network_on_cells(tmp_path):
     """Its file has no field for cells: such a network would be read back as a per-pixel one."""
     cells = numpy_cnn.Net(*trainer.export(trainer.network(8, 1, 3, shuffle=2)), 2)
