@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import codecs, inits, lapping, tiles
+from . import codecs, inits, lapping, parallel, tiles
 from . import upscaler as learned
 from .codecs import Codec, Evaluate
 from .errors import InrzipError
@@ -149,13 +149,19 @@ def _render_grid(job: Job, evaluate: Evaluate, chunk: int, on_tiles, dtype) -> n
     out = np.empty((job.render_h * job.render_w, _channels(job)), dtype)
     per_tile = py.max_count * px.max_count
     chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
-    for start in range(0, job.header.tiles, chunk):
+    chunk = max(1, min(chunk, -(-job.header.tiles // (4 * parallel.workers()))))  # pieces for every core
+
+    def pixels(start: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(start, min(start + chunk, job.header.tiles))
         coords, valid, flat = tiles.render_batch(py, px, idx)
         pix = _colours(job, evaluate, idx, coords)
-        out[flat[valid]] = (to_uint8(pix) if dtype == np.uint8 else pix)[valid]
+        return flat[valid], (to_uint8(pix) if dtype == np.uint8 else pix)[valid]
+
+    starts = range(0, job.header.tiles, chunk)
+    for start, (where, values) in zip(starts, parallel.ordered_map(pixels, starts), strict=True):
+        out[where] = values
         if on_tiles is not None:
-            on_tiles(int(idx[-1]) + 1, job.header.tiles)
+            on_tiles(min(start + chunk, job.header.tiles), job.header.tiles)
     return out.reshape(job.render_h, job.render_w, out.shape[1])
 
 
@@ -277,10 +283,12 @@ def decode_picture(
     on_tiles=None,
     restore: bool = True,
 ) -> Decoded:
-    """As :func:`decode`, with the mode and the metadata the file carries."""
-    job = prepare(_file_bytes(data), size, init)
-    planes = colour(job, evaluator(job, device), chunk, on_tiles, restore)
-    alpha = _alpha(job, device, init)
+    """As :func:`decode`, with the mode and the metadata the file carries. numpy's BLAS runs on one thread
+    throughout: the parallel parts run on threads of their own (:mod:`inrzip.parallel`)."""
+    with parallel.one_blas_thread():
+        job = prepare(_file_bytes(data), size, init)
+        planes = colour(job, evaluator(job, device), chunk, on_tiles, restore)
+        alpha = _alpha(job, device, init)
     planes = planes if alpha is None else np.concatenate([planes, alpha[..., None]], axis=2)
     pixels = planes[..., 0] if planes.shape[2] == 1 else planes
     metadata = {k: v for k, v in job.extras.sections.items() if k in container.METADATA}

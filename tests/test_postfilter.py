@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import edgy_photo, smooth_photo
-from inrzip import decoder, encoder, images, inits, postfilter, upscaler
+from inrzip import decoder, encoder, images, inits, parallel, postfilter, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
 from inrzip.nets import numpy_cnn
@@ -65,9 +65,9 @@ def test_blocks_on_any_number_of_threads_give_the_same_pixels(monkeypatch, threa
     net = random_filter()
     img = (np.random.default_rng(1).random((40, 30, 3)) * 255).astype(np.uint8)
     monkeypatch.setattr(numpy_cnn, "BLOCK", 9)
-    monkeypatch.setattr(numpy_cnn, "workers", lambda: 1)
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
     one_block = postfilter.apply(net, img, 50, 8)
-    monkeypatch.setattr(numpy_cnn, "workers", lambda: threads)
+    monkeypatch.setattr(parallel, "workers", lambda: threads)
     np.testing.assert_array_equal(postfilter.apply(net, img, 50, 8), one_block)
 
 
@@ -82,7 +82,7 @@ def test_blocks_run_with_one_blas_thread_each(monkeypatch):
         return forward(*args)
 
     monkeypatch.setattr(numpy_cnn, "forward", spy)
-    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     monkeypatch.setattr(numpy_cnn, "BLOCK", 16)
     postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
     assert len(seen) == 6 and all(threads and set(threads) == {1} for threads in seen)
@@ -93,7 +93,7 @@ def test_an_error_in_a_block_is_raised(monkeypatch):
         raise MemoryError("block")
 
     monkeypatch.setattr(numpy_cnn, "forward", fail)
-    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     with pytest.raises(MemoryError, match="block"):
         postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
 
@@ -117,7 +117,7 @@ def test_a_filter_on_cells_is_the_torch_network(shape, monkeypatch):
     whole = postfilter.apply(cells, img, 50, 8)
     assert np.abs(whole.astype(np.int16) - expected).max() <= 1  # float32 sums in another order
     monkeypatch.setattr(numpy_cnn, "BLOCK", 3)  # 6-pixel blocks, each with its halo
-    monkeypatch.setattr(numpy_cnn, "workers", lambda: 2)
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
     np.testing.assert_array_equal(postfilter.apply(cells, img, 50, 8), whole)
     plain = numpy_cnn.Net(*cnn_trainer.export(net))  # the same weights read as a per-pixel network do not chain
     with pytest.raises(ValueError):

@@ -8,16 +8,13 @@ farther. Cells are aligned to the image's corner, so blocks and the whole image 
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from .. import parallel
 from ..images import to_uint8
 
 BLOCK = 96  # output cells per side of a block: its activations (~5 MB) stay in the CPU's cache, so a block is
@@ -150,20 +147,13 @@ def receptive_radius(n_layers: int) -> int:
     return n_layers
 
 
-def workers() -> int:
-    """Threads for the blocks: the CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
     """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, block by block (each with a halo of
     the receptive radius, so blocks join exactly). ``extra(window)``: more input channels for the window's
     pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean. A network on
     cells sees a render whose size is not a whole number of cells extended by its edge pixels.
 
-    The blocks run on one thread per CPU, each with a one-thread BLAS: the skinny products of a block scale
-    poorly inside BLAS (768x512 post-filter on 2 cores: 0.36 s with BLAS's two threads, 0.29 s with two blocks at
-    a time), and the two kinds of thread together oversubscribe the cores (0.46 s)."""
+    The blocks run on one thread per CPU, each with a one-thread BLAS (:mod:`inrzip.parallel`)."""
     h, w = render.shape[:2]
     cell = net.shuffle
     padded = render if cell == 1 else np.pad(render, ((0, -h % cell), (0, -w % cell), (0, 0)), mode="edge")
@@ -171,11 +161,11 @@ def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] 
     r, size = net.radius, BLOCK * cell
     out = np.empty_like(render)
 
-    local = threading.local()
+    scratch_of_thread = parallel.thread_local(Scratch)
 
     def block(corner: tuple[int, int]) -> None:
         top, left = corner
-        scratch = local.__dict__.setdefault("scratch", Scratch())
+        scratch = scratch_of_thread()
         win = Window(max(0, top - r), min(ph, top + size + r), max(0, left - r), min(pw, left + size + r))
         x = padded[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
         rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
@@ -192,12 +182,6 @@ def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] 
         out[top : top + part.shape[0], left : left + part.shape[1]] = to_uint8(part)  # blocks never overlap
 
     corners = [(top, left) for top in range(0, h, size) for left in range(0, w, size)]
-    n = min(workers(), len(corners))
-    with threadpool_limits(1, user_api="blas"):
-        if n == 1:
-            for corner in corners:
-                block(corner)
-        else:
-            with ThreadPoolExecutor(n) as pool:
-                list(pool.map(block, corners))  # list(): a block's exception is raised here
+    for _ in parallel.ordered_map(block, corners, ahead=len(corners)):  # blocks write ``out``; nothing held
+        pass
     return out

@@ -67,7 +67,8 @@ class BasisLadder:
     lrms: np.ndarray  # [3, K] int32: round(PER_OCTAVE log2 rms), what masks and classes are computed from
     colour_mean: np.ndarray  # [3] float32
     colour: np.ndarray  # [3, 3] float32, orthonormal (columns: colour KLT axes)
-    pmf: np.ndarray  # [groups, N_ACTIVITY, classes, 2 RMAX + 1] float64: models of q per step octave, activity, class
+    # [groups, N_ACTIVITY, classes, 2 RMAX + 1], as stored (float32; tables_for widens the groups a file uses):
+    pmf: np.ndarray  # models of q per step octave, activity bucket, class
     # [groups, N_ACTIVITY] float64: the model of a tile's activity bucket per step octave; with activity_context
     # [groups, N_ACTIVITY + 1, N_ACTIVITY + 1, N_ACTIVITY], one per (upper, left) neighbour's bucket
     activity_pmf: np.ndarray
@@ -169,9 +170,9 @@ def tables_for(ladder: BasisLadder, s: int) -> tuple[np.ndarray, np.ndarray]:
     or where the ladder mixes them, the two groups' tables whose octave centres bracket ``s`` mixed linearly."""
     if not ladder.table_mix:
         g = int(np.clip(s // PER_OCTAVE - ladder.group_first, 0, ladder.pmf.shape[0] - 1))
-        return ladder.pmf[g], ladder.activity_pmf[g]
+        return ladder.pmf[g].astype(np.float64), ladder.activity_pmf[g]
     g0, g1, w = mix_weights(s, ladder.group_first, ladder.pmf.shape[0])
-    mixed = lambda t: (1.0 - w) * t[g0] + w * t[g1]  # noqa: E731
+    mixed = lambda t: (1.0 - w) * t[g0].astype(np.float64) + w * t[g1].astype(np.float64)  # noqa: E731
     return mixed(ladder.pmf), mixed(ladder.activity_pmf)
 
 
@@ -448,7 +449,7 @@ def from_npz(z, name: str, file_id: str) -> BasisLadder:
         lrms=z["lrms"].astype(np.int32),
         colour_mean=z["colour_mean"].astype(np.float32),
         colour=z["colour"].astype(np.float32),
-        pmf=z["pmf"].astype(np.float64),
+        pmf=z["pmf"],  # float32 as stored (9 MB): tables_for widens the one or two groups a file uses
         activity_pmf=z["activity_pmf"].astype(np.float64),
         group_first=int(z["group_first"]),
         deadzone=float(z["deadzone"]),
