@@ -12,6 +12,7 @@ from PIL import Image
 
 from conftest import smooth_photo
 from inrzip import decoder, encoder, inits, tiles
+from inrzip.codecs.basis import codec as basis_codec
 from inrzip.codecs.basis import entropy
 from inrzip.codecs.basis import fit as basis_fit
 from inrzip.codecs.basis import model as basis
@@ -85,13 +86,22 @@ def test_border_weighted_fit_reaches_weighted_least_squares(tiny_basis):
     assert torch.allclose(unit.unwhiten, torch.eye(lad.k).expand_as(unit.unwhiten), atol=1e-3)
 
 
-def test_the_encoder_fits_with_the_border_weight(tiny_basis, monkeypatch):
+def test_the_encoder_fits_with_the_border_weight_of_its_tiles(tiny_basis):
+    """Unlapped tiles: border pixels weigh more in the fit and the RDOQ; lapped tiles less."""
     lad, rgb, cpu = ladder_of(tiny_basis), smooth_photo(24, 40, 1), torch.device("cpu")
     plain = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=1.0)[0]
-    assert basis_fit.FIT_BORDER > 1
+    assert lad.lap_scales is None and basis.encoder_border_weights(lad) == basis.UNLAPPED_BORDER
+    assert basis.UNLAPPED_BORDER.fit > 1 and basis.UNLAPPED_BORDER.rdoq > 1
     assert not np.allclose(basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu)[0], plain, atol=1e-4)
-    monkeypatch.setattr(basis_fit, "FIT_BORDER", 1.0)
-    np.testing.assert_array_equal(basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu)[0], plain)
+    np.testing.assert_array_equal(basis_codec.rdoq_emphasis(lad), basis.border_emphasis(lad, 8.0))
+    lapped = replace(lad, lap_scales=np.array([1.3], np.float32))
+    weights = basis.encoder_border_weights(lapped)
+    assert weights == basis.LAPPED_BORDER and weights.fit < basis.UNLAPPED_BORDER.fit
+    assert weights.rdoq < basis.UNLAPPED_BORDER.rdoq
+    as_given = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=weights.fit)[0]
+    np.testing.assert_array_equal(basis_fit.fit_images([rgb], lapped, 20, HEAD_LR, cpu)[0], as_given)
+    emphasis = basis_codec.rdoq_emphasis(lapped)
+    assert (emphasis is None) == (weights.rdoq == 1)
 
 
 def test_round_trip_levels_and_determinism(tiny_basis):

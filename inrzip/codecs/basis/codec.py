@@ -21,7 +21,6 @@ from .model import BasisLadder
 
 HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
 RDO_LAMBDA = 0.1  # rate weight of the quantiser's choice, in step^2 per bit (val: 0.08-0.12 best; rdoq.txt)
-RDO_BORDER = 8.0  # the RDOQ's weight of tile-border pixels (basis.border_emphasis; val: results/seam/)
 
 
 class BasisCodec:
@@ -66,7 +65,7 @@ class BasisCodec:
     ) -> bytes:
         """At a level's step index, or (``quality`` None) at the step index whose file lands nearest ``bpp``
         (every byte counted: ``extras``' metadata and alpha too)."""
-        emphasis = basis.border_emphasis(init, RDO_BORDER)  # once for every step index rate control tries
+        emphasis = rdoq_emphasis(init)  # once for every step index rate control tries
         if quality is not None:
             return pack(init, init.s_for(quality), fitted, width, height, gray, extras, emphasis)
 
@@ -120,6 +119,12 @@ class Level(NamedTuple):
     gray: bool = False
 
 
+def rdoq_emphasis(ladder: BasisLadder) -> np.ndarray | None:
+    """The RDOQ's per-coefficient distortion weights for ``ladder``'s tiles (None: every pixel alike)."""
+    weight = basis.encoder_border_weights(ladder).rdoq
+    return None if weight == 1 else basis.border_emphasis(ladder, weight)
+
+
 def pack(
     ladder: BasisLadder,
     step_index: int,
@@ -131,9 +136,9 @@ def pack(
     emphasis: np.ndarray | None = None,
 ) -> bytes:
     """The .inrz bytes of fitted coefficients ``[tiles, 3, K]`` at ``step_index``; ``emphasis``: the RDOQ's
-    per-coefficient distortion weights (default: :func:`basis.border_emphasis` at ``RDO_BORDER``)."""
+    per-coefficient distortion weights (default: :func:`rdoq_emphasis`)."""
     keep = basis.mask(ladder, step_index, gray)
-    emphasis = basis.border_emphasis(ladder, RDO_BORDER) if emphasis is None else emphasis
+    emphasis = rdoq_emphasis(ladder) if emphasis is None else emphasis
     q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA, emphasis)
     cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
     raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid, ladder.adapt_weight)
