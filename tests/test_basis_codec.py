@@ -248,11 +248,14 @@ def test_adapting_models_learn_a_photo_unlike_the_prior():
 
 
 def test_adapting_models_are_the_shipped_ones_plus_the_counts():
-    prior = np.array([[[0.5, 0.25, 0.25]]])
-    counts = np.array([[[2, 0, 1]]])
-    got = entropy._adapted(prior * 10, 10, counts, np.array([0]), np.array([0]))
-    np.testing.assert_allclose(got, [[7 / 13, 2.5 / 13, 3.5 / 13]])
-    assert got.sum() == pytest.approx(1.0)
+    prior = np.array([[[0.5, 0.25, 0.25]], [[0.2, 0.6, 0.2]]])
+    counts = entropy._Counts(prior.shape)
+    b, k = np.array([0, 0, 0, 1, 0]), np.zeros(5, int)
+    counts.add(b, k, np.array([0, 2, 0, 1, 1]))
+    counts.add(b[-1:], k[-1:], np.array([1]), -1)  # uncounted again
+    got = counts.adapted(prior * 10, 10, np.array([0, 1]), np.array([0, 0]))
+    np.testing.assert_allclose(got, [[7 / 13, 2.5 / 13, 3.5 / 13], [2 / 11, 7 / 11, 2 / 11]])
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)
 
 
 def test_activity_contexts_are_decoded_before_the_tiles_that_read_them():

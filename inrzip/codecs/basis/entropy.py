@@ -72,11 +72,27 @@ def _diagonal_groups(b: np.ndarray, k: np.ndarray):
     return order, starts, b[order[starts]], k[order[starts]]
 
 
-def _adapted(prior: np.ndarray, weight: int, counts: np.ndarray, b: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """``[groups, symbols]`` models of the (bucket, class) pairs ``b, k``: the shipped models times ``weight`` plus
-    the counts so far, normalised; float64 sums and one division, the same numbers on every machine."""
-    c = counts[b, k]
-    return (prior[b, k] + c) / (weight + c.sum(axis=1, dtype=np.int64))[:, None]
+class _Counts:
+    """Each (bucket, class) model's symbol counts over the diagonals coded so far, and their sums."""
+
+    def __init__(self, shape: tuple[int, int, int]) -> None:
+        self.counts = np.zeros(shape, np.int64)
+        self.totals = np.zeros(shape[:2], np.int64)
+
+    def add(self, b: np.ndarray, k: np.ndarray, values: np.ndarray, sign: int = 1) -> None:
+        """Count (or with ``sign`` -1 uncount) ``values`` of the (bucket, class) pairs ``b, k``, one per value."""
+        _, classes, symbols = self.counts.shape
+        pair = b.astype(np.int64) * classes + k
+        np.add.at(self.counts.reshape(-1), pair * symbols + values, sign)  # a flat index: numpy's fast path
+        np.add.at(self.totals.reshape(-1), pair, sign)
+
+    def adapted(self, prior: np.ndarray, weight: int, b: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """``[groups, symbols]`` models of the (bucket, class) pairs ``b, k``: the shipped models times ``weight``
+        plus the counts so far, normalised; float64 sums and one division, the same numbers on every machine."""
+        model = prior[b, k]
+        model += self.counts[b, k]
+        model /= (weight + self.totals[b, k])[:, None]
+        return model
 
 
 def _check_grid(tiles: int, grid: tuple[int, int] | None) -> None:
@@ -105,16 +121,16 @@ def encode(
     activity = basis.activity(q)
     if adapt:  # a stack: push the last diagonal first, its models from the counts of those before it
         _check_grid(q.shape[0], grid)
-        diags, counts = diagonals(*grid), np.zeros(pmf.shape, np.int64)
+        diags, counts = diagonals(*grid), _Counts(pmf.shape)
         for idx in diags:  # diagonal by diagonal: the index arrays of a huge photo stay small
-            np.add.at(counts, (*_contexts(activity, cls, idx), symbols[idx].reshape(-1)), 1)
+            counts.add(*_contexts(activity, cls, idx), symbols[idx].reshape(-1))
         prior = adapt * pmf
         for idx in reversed(diags):
             b, k = _contexts(activity, cls, idx)
             values = symbols[idx].reshape(-1)
-            np.add.at(counts, (b, k, values), -1)  # the counts of the diagonals before this one
+            counts.add(b, k, values, -1)  # the counts of the diagonals before this one
             order, starts, b, k = _diagonal_groups(b, k)
-            models = _adapted(prior, adapt, counts, b, k)
+            models = counts.adapted(prior, adapt, b, k)
             parts = np.split(values[order], starts[1:]) if order.size else []
             for part, model in reversed(list(zip(parts, models, strict=True))):
                 coder.encode_reverse(part, _model(model))
@@ -158,21 +174,21 @@ def decode(
                 activity[idx] = coder.decode(_FAMILY, activity_pmf[up, left])
         if adapt:
             _check_grid(tiles, grid)
-            counts = np.zeros(pmf.shape, np.int64)
+            counts = _Counts(pmf.shape)
             prior = adapt * pmf
             for idx in diagonals(*grid):
                 contexts = _contexts(activity, cls, idx)
                 order, starts, b, k = _diagonal_groups(*contexts)
                 if not order.size:
                     continue
-                models = _adapted(prior, adapt, counts, b, k)
+                models = counts.adapted(prior, adapt, b, k)
                 sizes = np.diff(np.r_[starts, order.size])
                 values = np.empty(order.size, np.int32)
                 values[order] = np.concatenate(
                     [coder.decode(_model(m), int(n)) for m, n in zip(models, sizes, strict=True)]
                 )
                 q[idx] = values.reshape(idx.size, cls.size)
-                np.add.at(counts, (*contexts, values), 1)
+                counts.add(*contexts, values)
         else:
             for rows, cols, b, k in _groups(activity, cls):
                 q[np.ix_(rows, cols)] = coder.decode(_model(pmf[b, k]), rows.size * cols.size).reshape(
