@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +24,11 @@ DEFAULT_INIT = "siren-t16-basis-lap"  # qm + lapped tiles (pre- and post-filter 
 def weights_dirs() -> list[Path]:
     """Where initializations live: $INRZIP_WEIGHTS, the installed package data, a source checkout's weights/."""
     dirs = [Path(p) for p in os.environ.get("INRZIP_WEIGHTS", "").split(os.pathsep) if p]
-    try:
-        pkg = resources.files("inrzip") / "_weights"
-        if pkg.is_dir():
-            dirs.append(Path(str(pkg)))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    src = Path(__file__).resolve().parent.parent / "weights"
+    here = Path(__file__).resolve().parent
+    pkg = here / "_weights"  # a wheel's package data (a plain folder: np.load reads inits by path)
+    if pkg.is_dir():
+        dirs.append(pkg)
+    src = here.parent / "weights"
     if src.is_dir():
         dirs.append(src)
     return dirs
