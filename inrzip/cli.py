@@ -771,8 +771,13 @@ def train_postfilter(
         raise InrzipError(f"--lr must be positive, got {lr}")
     if pairs_cache is not None and not str(pairs_cache).endswith(".npz"):
         raise InrzipError("--pairs-cache must end in .npz")
-    if patch % shuffle or patch <= 2 * (depth + 2) * shuffle:
-        raise InrzipError(f"--patch must be a multiple of --shuffle and over {2 * (depth + 2) * shuffle}, got {patch}")
+    if start_from is None:  # else the starting filter's depth and cells: checked once it is read
+        from .nets.numpy_cnn import check_patch
+
+        try:
+            check_patch(patch, depth, shuffle)
+        except ValueError as e:
+            raise InrzipError(str(e)) from None
     if not 0 < border_weight <= 1000:
         raise InrzipError(f"--border-weight must be in (0, 1000], got {border_weight}")
     if donor is not None and start_from is not None:

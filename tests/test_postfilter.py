@@ -250,7 +250,7 @@ def test_cli_refuses_before_training(tmp_path, photo_dir):
         (tmp_path / "y.npz", "--lr must be positive", ["--lr", "0"]),
         (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "0"]),
         (tmp_path / "y.npz", "--border-weight must be in (0, 1000]", ["--border-weight", "nan"]),
-        (tmp_path / "y.npz", "--patch must be a multiple of --shuffle", ["--shuffle", "2", "--patch", "33"]),
+        (tmp_path / "y.npz", "--patch must be a multiple of the cells (2)", ["--shuffle", "2", "--patch", "33"]),
         (tmp_path / "y.npz", "and over 20, got 20", ["--shuffle", "2", "--patch", "20"]),
         (tmp_path / "y.npz", "--shuffle", ["--shuffle", "5"]),
         (tmp_path / "y.npz", "--pairs-cache must end in .npz", ["--pairs-cache", str(tmp_path / "c.txt")]),
@@ -300,6 +300,9 @@ def test_cli_trains_at_the_learning_rate_it_is_given(tiny_basis, photo_dir, tmp_
     settings = json.loads((tmp_path / "manifest.json").read_text())["tuned.npz"]["settings"]
     assert settings["started_from_id"] == init.id and settings["shuffle"] == 2 and settings["width"] == 4
     assert inits.load(str(tuned)).post_filter.shuffle == 2
+    odd = ["--out", str(tmp_path / "odd.npz"), "--start-from", str(cells), "--patch", "33"]  # the start's cells: 2
+    r = CliRunner().invoke(main, [*args, "--data", str(big), *odd, *crops])
+    assert r.exit_code != 0 and "multiple of the cells (2)" in r.output and not (tmp_path / "odd.npz").exists()
     r = CliRunner().invoke(main, [*args, "--data", str(big), "--out", str(tmp_path / "no.npz"), "--start-from",
                                   tiny_basis, *crops])  # fmt: skip
     assert r.exit_code != 0 and "has no post-filter to start from" in r.output and "Traceback" not in r.output

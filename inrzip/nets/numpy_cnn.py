@@ -147,6 +147,15 @@ def receptive_radius(n_layers: int) -> int:
     return n_layers
 
 
+def check_patch(patch: int, hidden: int, shuffle: int) -> None:
+    """ValueError unless a training patch of a network with ``hidden`` width->width layers (and its first and
+    last) on cells of ``shuffle`` pixels is whole cells and wider than the two edges whose outputs saw its zero
+    padding (left out of the loss: each a receptive radius)."""
+    edge = receptive_radius(hidden + 2) * shuffle
+    if patch % shuffle or patch <= 2 * edge:
+        raise ValueError(f"--patch must be a multiple of the cells ({shuffle}) and over {2 * edge}, got {patch}")
+
+
 def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
     """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, block by block (each with a halo of
     the receptive radius, so blocks join exactly). ``extra(window)``: more input channels for the window's

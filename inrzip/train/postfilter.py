@@ -19,7 +19,7 @@ from ..codecs.basis.model import FORMAT
 from ..decoder import decode
 from ..encoder import encode
 from ..files import save_atomic
-from ..nets.numpy_cnn import Net, Window
+from ..nets.numpy_cnn import Net, Window, check_patch
 from . import derived
 from .data import random_crops
 from .upscaler import CnnTraining, export, fit_residual
@@ -111,6 +111,7 @@ def train(
             raise ValueError(f"{start_from} has no post-filter to start from")
         width, depth = start.weights[0].shape[3], len(start.weights) - 2
         cnn = replace(cnn, width=width, depth=depth, shuffle=start.shuffle)
+        check_patch(cnn.patch, cnn.depth, cnn.shuffle)
     if pairs_cache is None:
         triples = make_pairs(train_dir, init, n_pairs, crop, cnn.seed)
     else:

@@ -1,5 +1,6 @@
 """The encoder's border weights and RDOQ lambda retuned for the lapped default: val, the first N bsd100 photos,
-every level, each setting against the shipped one (fit weight 4, RDOQ emphasis 8, lambda 0.1).
+every level, each setting against the shipped one (fit weight 4, RDOQ emphasis 8, lambda 0.1). retune.txt ran at
+fbc9908 (the weights were then fit.FIT_BORDER and codec.RDO_BORDER, set the same way), retune2.txt after it.
 
     python results/retune/retune.py N FIT:RDO[:LAMBDA] ...
 """
@@ -9,7 +10,8 @@ import sys
 import numpy as np
 import torch
 
-from inrzip.codecs.basis import codec, fit
+from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(2)
@@ -18,7 +20,8 @@ print(f"val: first {limit} of bsd100, siren-t16-basis-lap, every level; mean per
       f"{bench.machine()}", flush=True)
 for setting in ["4:8:0.1"] + sys.argv[2:]:
     fw, rw, *lam = (float(v) for v in setting.split(":"))
-    fit.FIT_BORDER, codec.RDO_BORDER, codec.RDO_LAMBDA = fw, rw, lam[0] if lam else 0.1
+    basis.LAPPED_BORDER = basis.BorderWeights(fw, rw)  # what encoder_border_weights gives a lapped init
+    codec.RDO_LAMBDA = lam[0] if lam else 0.1
     r = bench.run("../shared/data/val/bsd100", None, limit=limit, init="siren-t16-basis-lap", anchors=("jpeg",),
                   log=lambda m: None)
     bpp = [m["bpp"] for m in r["means"]]
