@@ -86,22 +86,33 @@ def test_border_weighted_fit_reaches_weighted_least_squares(tiny_basis):
     assert torch.allclose(unit.unwhiten, torch.eye(lad.k).expand_as(unit.unwhiten), atol=1e-3)
 
 
-def test_the_encoder_fits_with_the_border_weight_of_its_tiles(tiny_basis):
-    """Unlapped tiles: border pixels weigh more in the fit and the RDOQ; lapped tiles less."""
+def test_the_encoder_is_tuned_to_its_tiles(tiny_basis):
+    """Unlapped tiles: border pixels weigh more in the fit and the RDOQ; lapped tiles less, with their own lambda."""
     lad, rgb, cpu = ladder_of(tiny_basis), smooth_photo(24, 40, 1), torch.device("cpu")
     plain = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=1.0)[0]
-    assert lad.lap_scales is None and basis.encoder_border_weights(lad) == basis.UNLAPPED_BORDER
-    assert basis.UNLAPPED_BORDER.fit > 1 and basis.UNLAPPED_BORDER.rdoq > 1
+    assert lad.lap_scales is None and basis.encoder_tuning(lad) == basis.UNLAPPED
+    assert basis.UNLAPPED.fit_border > 1 and basis.UNLAPPED.rdoq_border > 1
     assert not np.allclose(basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu)[0], plain, atol=1e-4)
     np.testing.assert_array_equal(basis_codec.rdoq_emphasis(lad), basis.border_emphasis(lad, 8.0))
     lapped = replace(lad, lap_scales=np.array([1.3], np.float32))
-    weights = basis.encoder_border_weights(lapped)
-    assert weights == basis.LAPPED_BORDER and weights.fit < basis.UNLAPPED_BORDER.fit
-    assert weights.rdoq < basis.UNLAPPED_BORDER.rdoq
-    as_given = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=weights.fit)[0]
+    tuned = basis.encoder_tuning(lapped)
+    assert tuned == basis.LAPPED and tuned.fit_border < basis.UNLAPPED.fit_border
+    assert tuned.rdoq_border < basis.UNLAPPED.rdoq_border
+    as_given = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, cpu, border_weight=tuned.fit_border)[0]
     np.testing.assert_array_equal(basis_fit.fit_images([rgb], lapped, 20, HEAD_LR, cpu)[0], as_given)
-    emphasis = basis_codec.rdoq_emphasis(lapped)
-    assert (emphasis is None) == (weights.rdoq == 1)
+    assert (basis_codec.rdoq_emphasis(lapped) is None) == (tuned.rdoq_border == 1)
+
+
+def test_pack_quantises_with_the_init_s_lambda(tiny_basis, monkeypatch):
+    lad = ladder_of(tiny_basis)
+    rgb = smooth_photo(24, 40, 3)
+    coef = basis_fit.fit_images([rgb], lad, 20, HEAD_LR, torch.device("cpu"))[0]
+    s = lad.s_for(8)
+    sizes = {}
+    for lam in (0.0, 0.1, 0.5):
+        monkeypatch.setattr(basis, "UNLAPPED", basis.UNLAPPED._replace(rdoq_lambda=lam))
+        sizes[lam] = len(basis_codec.pack(lad, s, coef, 40, 24))
+    assert sizes[0.0] > sizes[0.1] > sizes[0.5]
 
 
 def test_round_trip_levels_and_determinism(tiny_basis):

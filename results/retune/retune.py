@@ -1,6 +1,7 @@
 """The encoder's border weights and RDOQ lambda retuned for the lapped default: val, the first N bsd100 photos,
 every level, each setting against the shipped one (fit weight 4, RDOQ emphasis 8, lambda 0.1). retune.txt ran at
-fbc9908 (the weights were then fit.FIT_BORDER and codec.RDO_BORDER, set the same way), retune2.txt after it.
+fbc9908 (the weights were then fit.FIT_BORDER, codec.RDO_BORDER and codec.RDO_LAMBDA, set the same way), retune2.txt
+at 94a385a (model.LAPPED_BORDER, lambda codec.RDO_LAMBDA), retune3.txt with model.LAPPED as here.
 
     python results/retune/retune.py N FIT:RDO[:LAMBDA] ...
 """
@@ -10,7 +11,6 @@ import sys
 import numpy as np
 import torch
 
-from inrzip.codecs.basis import codec
 from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
@@ -20,8 +20,7 @@ print(f"val: first {limit} of bsd100, siren-t16-basis-lap, every level; mean per
       f"{bench.machine()}", flush=True)
 for setting in ["4:8:0.1"] + sys.argv[2:]:
     fw, rw, *lam = (float(v) for v in setting.split(":"))
-    basis.LAPPED_BORDER = basis.BorderWeights(fw, rw)  # what encoder_border_weights gives a lapped init
-    codec.RDO_LAMBDA = lam[0] if lam else 0.1
+    basis.LAPPED = basis.EncoderTuning(fw, rw, lam[0] if lam else 0.1)  # what encoder_tuning gives a lapped init
     r = bench.run("../shared/data/val/bsd100", None, limit=limit, init="siren-t16-basis-lap", anchors=("jpeg",),
                   log=lambda m: None)
     bpp = [m["bpp"] for m in r["means"]]
@@ -29,7 +28,7 @@ for setting in ["4:8:0.1"] + sys.argv[2:]:
     gaps = np.array([m["psnr_tile_interior"] - m["psnr_tile_border"] for m in r["means"]])
     ref = ref or (bpp, psnr)
     gap05 = float(np.interp(np.log(0.5), np.log(bpp), gaps))
-    print(f"fit {fw:g} rdoq {rw:g} lambda {codec.RDO_LAMBDA:g}: BD vs shipped "
+    print(f"fit {fw:g} rdoq {rw:g} lambda {basis.LAPPED.rdoq_lambda:g}: BD vs shipped "
           f"{bench.bd_rate(ref, (bpp, psnr)):+.2f} % (0.25-1 bpp), {bench.bd_rate(ref, (bpp, psnr), 1.0, 2.0):+.2f} % "
           f"(1-2 bpp); gap at 0.5 bpp {gap05:.2f}, levels {gaps.min():.2f}..{gaps.max():.2f}", flush=True)
     print("  " + " ".join(f"{b:.3f}/{p:.2f}/{g:.2f}" for b, p, g in zip(bpp, psnr, gaps)), flush=True)

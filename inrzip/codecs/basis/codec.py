@@ -20,7 +20,7 @@ from . import model as basis
 from .model import BasisLadder
 
 HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
-RDO_LAMBDA = 0.1  # rate weight of the quantiser's choice, in step^2 per bit (val: 0.08-0.12 best; rdoq.txt)
+RDO_LAMBDA = basis.UNLAPPED.rdoq_lambda  # the tables' training quantises with it (train/predictor.py)
 
 
 class BasisCodec:
@@ -121,7 +121,7 @@ class Level(NamedTuple):
 
 def rdoq_emphasis(ladder: BasisLadder) -> np.ndarray | None:
     """The RDOQ's per-coefficient distortion weights for ``ladder``'s tiles (None: every pixel alike)."""
-    weight = basis.encoder_border_weights(ladder).rdoq
+    weight = basis.encoder_tuning(ladder).rdoq_border
     return None if weight == 1 else basis.border_emphasis(ladder, weight)
 
 
@@ -139,7 +139,8 @@ def pack(
     per-coefficient distortion weights (default: :func:`rdoq_emphasis`)."""
     keep = basis.mask(ladder, step_index, gray)
     emphasis = rdoq_emphasis(ladder) if emphasis is None else emphasis
-    q = basis.quantize(ladder, coef, step_index, width, height, gray, RDO_LAMBDA, emphasis)
+    lam = basis.encoder_tuning(ladder).rdoq_lambda
+    q = basis.quantize(ladder, coef, step_index, width, height, gray, lam, emphasis)
     cls, grid = basis.classes(ladder, step_index, gray), grid_shape(height, width, ladder.cfg.tile)
     raw = entropy.encode(q, cls, *basis.tables_for(ladder, step_index), basis.RMAX, grid, ladder.adapt_weight)
     fields = dict(

@@ -111,7 +111,7 @@ def fit_images(
     border_weight: float | None = None,
 ) -> list[np.ndarray]:
     """Every tile's fitted coefficients ``[tiles, 3, K]`` per image, one batched run; the loss weighs the pixels
-    on a tile's border ``border_weight`` (default: :func:`model.encoder_border_weights`).
+    on a tile's border ``border_weight`` (default: the init's, :func:`model.encoder_tuning`).
 
     On the CPU the tiles go CPU_CHUNK at a time: fewer, larger operations keep the fit fast when the
     CLI's OpenMP threads sleep instead of spinning (see ``cli.py``).
@@ -122,7 +122,7 @@ def fit_images(
     rms = torch.from_numpy(ladder.rms).to(dev)
     mean = torch.from_numpy(ladder.colour_mean).to(dev)
     colour = torch.from_numpy(ladder.colour).to(dev)
-    border_weight = basis.encoder_border_weights(ladder).fit if border_weight is None else border_weight
+    border_weight = basis.encoder_tuning(ladder).fit_border if border_weight is None else border_weight
     metric = None if border_weight == 1 else border_metric(phi, ladder.cfg.tile, border_weight)
 
     def fit_chunk(target: Tensor, weight: Tensor, report) -> np.ndarray:

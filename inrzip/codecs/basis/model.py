@@ -236,25 +236,26 @@ def rdo_quantize(
     return out
 
 
-class BorderWeights(NamedTuple):
-    """How much more the encoder weighs a tile's border pixels than its others (1: alike)."""
+class EncoderTuning(NamedTuple):
+    """The encoder's choices for an init's tiles; files decode the same whatever they are."""
 
-    fit: float  # in the fit's loss (whitened least squares: fit.BorderMetric)
-    rdoq: float  # in the RDOQ's distortion (:func:`border_emphasis`)
-
-
-UNLAPPED_BORDER = BorderWeights(4.0, 8.0)  # val: results/seam2/ (fit), results/seam/ (RDOQ)
-LAPPED_BORDER = BorderWeights(1.0, 1.0)  # val: results/retune/
+    fit_border: float  # weight of a tile's border pixels in the fit's loss (1: plain least squares; fit.BorderMetric)
+    rdoq_border: float  # weight of a tile's border pixels in the RDOQ's distortion (:func:`border_emphasis`)
+    rdoq_lambda: float  # the RDOQ's rate weight, in step^2 per bit (:func:`quantize`)
 
 
-def encoder_border_weights(ladder: BasisLadder) -> BorderWeights:
-    """The encoder's border weights for ``ladder``'s tiles (files decode the same either way).
+UNLAPPED = EncoderTuning(4.0, 8.0, 0.1)  # val: results/seam2/ (fit), results/seam/ (RDOQ), results/levers/rdoq.txt
+LAPPED = EncoderTuning(1.0, 1.0, 0.08)  # val: results/retune/
 
-    A tile fitted alone leaves its error at its border as a step against its neighbour's, which the weights
-    pull down. Lapped tiles (``lap_scales``) share that error with the neighbour through the decoder's
-    post-filter; weighted as before, the borders come out better than the interiors above ~0.7 bpp and the bits
-    spent there are wasted: plain least squares and an unweighted RDOQ are the better choice."""
-    return UNLAPPED_BORDER if ladder.lap_scales is None else LAPPED_BORDER
+
+def encoder_tuning(ladder: BasisLadder) -> EncoderTuning:
+    """The encoder's settings for ``ladder``'s tiles.
+
+    A tile fitted alone leaves its error at its border as a step against its neighbour's, which the border
+    weights pull down. Lapped tiles (``lap_scales``) share that error with the neighbour through the decoder's
+    post-filter; weighted as before, their borders come out better than their interiors above ~0.8 bpp, where
+    the bits spent on them are wasted: plain least squares and an unweighted RDOQ are the better choice."""
+    return UNLAPPED if ladder.lap_scales is None else LAPPED
 
 
 def border_emphasis(ladder: BasisLadder, weight: float) -> np.ndarray:
