@@ -252,10 +252,11 @@ def encoder_tuning(ladder: BasisLadder) -> EncoderTuning:
     """The encoder's settings for ``ladder``'s tiles.
 
     A tile fitted alone leaves its error at its border as a step against its neighbour's, which the border
-    weights pull down. Lapped tiles (``lap_scales``) share that error with the neighbour through the decoder's
+    weights pull down. Lapped tiles (``lap_scales`` not all 1) share that error with the neighbour through the decoder's
     post-filter; weighted as before, their borders come out better than their interiors above ~0.8 bpp, where
     the bits spent on them are wasted: plain least squares and an unweighted RDOQ are the better choice."""
-    return UNLAPPED if ladder.lap_scales is None else LAPPED
+    lapped = ladder.lap_scales is not None and bool(np.any(ladder.lap_scales != 1))
+    return LAPPED if lapped else UNLAPPED
 
 
 def border_emphasis(ladder: BasisLadder, weight: float) -> np.ndarray:
