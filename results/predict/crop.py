@@ -6,6 +6,8 @@ python results/predict/crop.py ../shared/data/kodak/kodim23.png results/predict/
 Other releases' pairs: LABEL=INIT arguments after the two paths (WebP at the last one's bytes), e.g. 0.5.0's
 python results/predict/crop.py ../shared/data/kodak/kodim23.png results/wide/kodim23-0.5bpp.png \
     0.4.0=siren-t16-basis-ip 0.5.0=siren-t16-basis-w240
+An init may carry a lapped init's encoder tuning after it (INIT:FIT:RDOQ:LAMBDA, model.EncoderTuning), e.g. 0.11.0's
+retune: 0.10.0=siren-t16-basis-lap:4:8:0.1 0.11.0=siren-t16-basis-lap
 """
 
 import sys
@@ -14,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from inrzip import decode, encode
+from inrzip.codecs.basis import model as basis
 from inrzip.images import load_image
 from inrzip.metrics import psnr_uint8
 from inrzip.tools import anchors, bench
@@ -22,7 +25,10 @@ src, out = sys.argv[1], sys.argv[2]
 pairs = [a.split("=", 1) for a in sys.argv[3:]] or [("0.3.0", "siren-t16-basis-pf"), ("0.4.0", "siren-t16-basis-ip")]
 rgb, _ = load_image(src)
 panels = {}
-for label, init in pairs:
+shipped = basis.LAPPED
+for label, spec in pairs:
+    init, *tuning = spec.split(":")
+    basis.LAPPED = basis.EncoderTuning(*map(float, tuning)) if tuning else shipped
     enc = encode(rgb, bpp=0.5, init=init)
     img = decode(enc.data)
     panels[f"{label} {enc.bpp:.3f} bpp {psnr_uint8(rgb, img):.2f} dB"] = img
