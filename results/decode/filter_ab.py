@@ -18,6 +18,7 @@ from inrzip.nets import numpy_cnn as new
 source = subprocess.run(["git", "show", "7ed05e6:inrzip/nets/numpy_cnn.py"], capture_output=True, text=True,
                         check=True).stdout.replace("from ..images import", "from inrzip.images import")
 old = types.ModuleType("numpy_cnn_0_10_0")
+sys.modules[old.__name__] = old  # dataclasses look their module up
 exec(compile(source, "numpy_cnn_0_10_0", "exec"), old.__dict__)
 net = postfilter.from_arrays(np.load("weights/siren-t16-basis-lap.npz"))
 x = np.random.default_rng(0).random((106, 106, 8), dtype=np.float32)
