@@ -1,7 +1,7 @@
 """Val (first 10 bsd100 photos, every level, JPEG beside): each init's curve, BD-rate vs JPEG and vs the first,
 PSNR at 0.25 / 0.5 / 1 / 2 bpp, and per level bpp / PSNR / border gap.
 
-    python results/qm/val.py INIT ...
+    python results/qm/val.py [--limit N] INIT ...   (N photos; 10 unless given)
 """
 
 import sys
@@ -13,9 +13,10 @@ from inrzip.tools import bench
 
 torch.set_num_threads(2)
 VAL = "../shared/data/val/bsd100"
-ref = None
-for init in sys.argv[1:]:
-    r = bench.run(VAL, None, limit=10, init=init, anchors=("jpeg",), log=lambda m: None)
+ref, args = None, sys.argv[1:]
+limit, args = (int(args[1]), args[2:]) if args[:1] == ["--limit"] else (10, args)
+for init in args:
+    r = bench.run(VAL, None, limit=limit, init=init, anchors=("jpeg",), log=lambda m: None)
     curve = ([m["bpp"] for m in r["means"]], [m["psnr"] for m in r["means"]])
     ref = ref or curve
     s = next(v for k, v in r["summary"].items() if k.startswith("inrzip-"))
