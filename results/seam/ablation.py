@@ -9,7 +9,7 @@ python results/seam/ablation.py > results/seam/ablation.txt   (after bash result
 
 import torch
 
-from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(2)
@@ -18,7 +18,7 @@ DEFAULT = "siren-t16-basis-seam"
 
 
 def no_emphasis():
-    codec.RDO_BORDER = 1.0
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_border=1.0)  # 0.11.0 moved the constant into model.UNLAPPED (encoder_tuning)
 
 
 ROWS = [

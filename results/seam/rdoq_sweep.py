@@ -10,12 +10,12 @@ import numpy as np
 import torch
 
 from inrzip import inits
-from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(2)
 for wb in [float(a) for a in sys.argv[1:]] or [1.0, 8.0]:
-    codec.RDO_BORDER = wb
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_border=wb)  # 0.11.0 moved the constant into model.UNLAPPED (encoder_tuning)
     r = bench.run("../shared/data/val/bsd100", None, limit=10, init=inits.DEFAULT_INIT, anchors=("jpeg",),
                   log=lambda m: None)
     s = next(v for k, v in r["summary"].items() if k.startswith("inrzip-"))

@@ -12,7 +12,7 @@ python results/seam2/ablation.py > results/seam2/ablation.txt
 
 import torch
 
-from inrzip.codecs.basis import codec, fit
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(2)
@@ -21,11 +21,11 @@ DEFAULT = "siren-t16-basis-qm"
 
 
 def plain_fit():
-    fit.FIT_BORDER = 1.0
+    basis.UNLAPPED = basis.UNLAPPED._replace(fit_border=1.0)  # 0.11.0 moved the constant into model.UNLAPPED (encoder_tuning)
 
 
 def no_emphasis():
-    codec.RDO_BORDER = 1.0
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_border=1.0)
 
 
 ROWS = [

@@ -11,7 +11,7 @@ exec(open("results/seam2/proto_fit.py").read().split("rows = []")[0])  # the pat
 for arg in rows:
     mode, w, *rdo = (arg.split(":") + ["1"])[:2] + arg.split(":")[2:]
     STATE.update(mode=mode, w=float(w))
-    codec.RDO_BORDER = float(rdo[0]) if rdo else 8.0
+    model.UNLAPPED = model.UNLAPPED._replace(rdoq_border=float(rdo[0]) if rdo else 8.0)  # 0.11.0: model.UNLAPPED
     r = bench.run(VAL, None, limit=10, init=DEFAULT, anchors=(), log=lambda m: None)
     cells = [
         f"{m['bpp']:.3f}/{m['psnr']:.2f}/{m['psnr_tile_interior'] - m['psnr_tile_border']:.2f}" for m in r["means"]
