@@ -180,7 +180,9 @@ def _render_blended(
 ) -> np.ndarray:
     """The render above the source size, one tile row at a time: each tile covers its samples and the gaps
     to its neighbours, weighted; rows shared with the next tile row carry over in a float band. ``overlap``:
-    the lapped tiles' post-filter correction, added to each finished band of rows."""
+    the lapped tiles' post-filter correction, added to each finished band of rows. The networks run on every
+    core, a chunk of tiles each (:mod:`inrzip.parallel`), while the band is summed in order: the same sums on any
+    number of threads."""
     h = job.header
     py = tiles.blend_plan(h.height, job.render_h, h.tile, BLEND_REACH)
     px = tiles.blend_plan(h.width, job.render_w, h.tile, BLEND_REACH)
@@ -188,42 +190,53 @@ def _render_blended(
     width, c = job.render_w, _channels(job)
     out = np.empty((job.render_h, width, c), np.uint8)
     per_tile = py.max_count * px.max_count
-    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))
+    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # the same pieces on any number of threads
+    pieces = [np.arange(f, min(f + chunk, (r + 1) * nx)) for r in range(ny) for f in range(r * nx, (r + 1) * nx, chunk)]
+
+    def weighted(idx: np.ndarray) -> np.ndarray:
+        coords, weight = _blend_samples(py, px, idx)
+        return _colours(job, evaluate, idx, coords) * weight[..., None]
+
     band_top, band = 0, np.zeros((c, 0, width), np.float64)  # channel-first: each channel's rows contiguous
-    for row in range(ny):
-        top, rows = int(py.start[row]), int(py.count[row])
-        need = top + rows - band_top  # grow the band to this tile row's last output row
-        if need > band.shape[1]:
-            band = np.concatenate([band, np.zeros((c, need - band.shape[1], width))], axis=1)
-        for first in range(row * nx, (row + 1) * nx, chunk):
-            idx = np.arange(first, min(first + chunk, (row + 1) * nx))
-            coords, weight, flat = _blend_batch(py, px, idx, band_top, band.shape[1], width)
-            pred = _colours(job, evaluate, idx, coords) * weight[..., None]
-            for ch in range(c):
-                plane = band[ch].reshape(-1)  # a view: the band is C-contiguous per channel
-                plane += np.bincount(flat.reshape(-1), pred[..., ch].reshape(-1), plane.size)
-            if on_tiles is not None:
-                on_tiles(int(idx[-1]) + 1, h.tiles)
-        done = int(py.start[row + 1]) if row + 1 < ny else job.render_h  # rows no later tile row touches
-        rows = band[:, : done - band_top].transpose(1, 2, 0)
-        out[band_top:done] = to_uint8(rows if overlap is None else rows + overlap.rows(band_top, done))
-        band, band_top = np.ascontiguousarray(band[:, done - band_top :]), done
+    preds = parallel.ordered_map(weighted, pieces, ahead=2 * parallel.workers())  # tile rows ahead of the sums
+    for idx, pred in zip(pieces, preds, strict=True):
+        row = int(idx[0]) // nx
+        if idx[0] == row * nx:  # a tile row's first piece: grow the band to the row's last output row
+            need = int(py.start[row] + py.count[row]) - band_top
+            if need > band.shape[1]:
+                band = np.concatenate([band, np.zeros((c, need - band.shape[1], width))], axis=1)
+        flat = _blend_flat(py, px, idx, band_top, band.shape[1], width)
+        for ch in range(c):
+            plane = band[ch].reshape(-1)  # a view: the band is C-contiguous per channel
+            plane += np.bincount(flat.reshape(-1), pred[..., ch].reshape(-1), plane.size)
+        if on_tiles is not None:
+            on_tiles(int(idx[-1]) + 1, h.tiles)
+        if idx[-1] + 1 == (row + 1) * nx:  # its last: the rows no later tile row touches are done
+            done = int(py.start[row + 1]) if row + 1 < ny else job.render_h
+            rows = band[:, : done - band_top].transpose(1, 2, 0)
+            out[band_top:done] = to_uint8(rows if overlap is None else rows + overlap.rows(band_top, done))
+            band, band_top = np.ascontiguousarray(band[:, done - band_top :]), done
     return out
 
 
-def _blend_batch(
-    py, px, idx: np.ndarray, band_top: int, band_rows: int, width: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Coordinates ``[B, my*mx, 2]``, blend weights and flat band indices (rows from ``band_top``) of tiles ``idx``."""
+def _blend_samples(py, px, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates ``[B, my*mx, 2]`` and blend weights ``[B, my*mx]`` of tiles ``idx``."""
     nx = len(px.start)
     ty, tx = idx // nx, idx % nx
     ly, lx = py.local[ty], px.local[tx]
     coords = np.stack(np.broadcast_arrays(lx[:, None, :], ly[:, :, None]), axis=-1).reshape(len(idx), -1, 2)
     weight = (py.weight[ty][:, :, None] * px.weight[tx][:, None, :]).reshape(len(idx), -1)
+    return coords.astype(np.float32), weight
+
+
+def _blend_flat(py, px, idx: np.ndarray, band_top: int, band_rows: int, width: int) -> np.ndarray:
+    """Flat band indices ``[B, my*mx]`` (rows from ``band_top``) of tiles ``idx``' samples."""
+    nx = len(px.start)
+    ty, tx = idx // nx, idx % nx
     iy = py.start[ty][:, None, None] + np.arange(py.max_count)[None, :, None] - band_top
     ix = px.start[tx][:, None, None] + np.arange(px.max_count)[None, None, :]
     flat = np.clip(iy, 0, band_rows - 1) * width + np.minimum(ix, width - 1)  # padding slots: weight 0
-    return coords.astype(np.float32), weight, flat.reshape(len(idx), -1)
+    return flat.reshape(len(idx), -1)
 
 
 def finish(job: Job, rgb: np.ndarray) -> np.ndarray:
