@@ -111,26 +111,35 @@ def evaluator(job: Job, device: str = "cpu") -> Evaluate:
     return job.codec.evaluator(job.init, job.level, None if dev.type == "cpu" else dev)
 
 
-def render(job: Job, evaluate: Evaluate | None = None, chunk: int = DECODE_CHUNK, on_tiles=None) -> np.ndarray:
+def render(
+    job: Job,
+    evaluate: Evaluate | None = None,
+    chunk: int = DECODE_CHUNK,
+    on_tiles=None,
+    networks: np.ndarray | None = None,
+) -> np.ndarray:
     """Evaluate every tile network on the ``render_w x render_h`` grid, a bounded chunk of tiles at a time:
     ``[H, W, 3]`` uint8, or ``[H, W, 1]`` for a gray file. ``on_tiles(done, total)`` reports progress in tiles.
 
     At the source size every pixel is one tile's sample. Above it, pixels between two tiles' samples
     are rendered by both and blended (:func:`tiles.blend_plan`): no seam at any scale. Lapped tiles
     (:mod:`lapping`) are post-filtered at the source size, and above it get that filter's correction resampled.
+    ``networks``: lapped tiles' float32 render at the source size where the caller has it (a render at the source
+    size post-filters it in place).
     """
     evaluate = evaluate or evaluator(job)
     h = job.header
     scales = job.codec.lap_scales(job.init)
+    if scales is not None and networks is None:
+        at_source = replace(job, render_w=h.width, render_h=h.height)
+        is_source = (job.render_w, job.render_h) == (h.width, h.height)
+        networks = _render_grid(at_source, evaluate, chunk, on_tiles if is_source else None, np.float32)
     if (job.render_w, job.render_h) != (h.width, h.height):
-        overlap = None
-        if scales is not None:
-            source = _render_grid(replace(job, render_w=h.width, render_h=h.height), evaluate, chunk, None, np.float32)
-            overlap = lapping.Resampled(source, scales, h.tile, job.render_w, job.render_h)
+        overlap = None if scales is None else lapping.Resampled(networks, scales, h.tile, job.render_w, job.render_h)
         return _render_blended(job, evaluate, chunk, on_tiles, overlap)
     if scales is None:
         return _render_grid(job, evaluate, chunk, on_tiles, np.uint8)
-    return _rounded(lapping.inverse(_render_grid(job, evaluate, chunk, on_tiles, np.float32), scales, h.tile))
+    return _rounded(lapping.inverse(networks, scales, h.tile))
 
 
 def _rounded(x: np.ndarray, rows: int = 256) -> np.ndarray:
@@ -254,17 +263,21 @@ def colour(
     would cost a source-size filter for detail the resize averages away). ``restore=False``: the networks'
     render alone."""
     h = job.header
-    rgb = render(job, evaluate, chunk, on_tiles)
+    evaluate = evaluate or evaluator(job)
+    restorer = restore and learned.for_render(job.init.name, job.init.id, (h.width, h.height), (job.out_w, job.out_h))
+    at_source = replace(job, out_w=h.width, out_h=h.height, render_w=h.width, render_h=h.height)
+    networks = None  # lapped tiles at the source size, rendered once for the upscale and the upscaler's source
+    if restorer and learned.needs_source(restorer) and job.codec.lap_scales(job.init) is not None:
+        networks = _render_grid(at_source, evaluate, chunk, None, np.float32)
+    rgb = render(job, evaluate, chunk, on_tiles, networks)
     if restore and (job.out_w, job.out_h) == (h.width, h.height):
         rgb = job.codec.restore(job.init, job.level, rgb)
     rgb = finish(job, rgb)
-    restorer = restore and learned.for_render(job.init.name, job.init.id, (h.width, h.height), (job.out_w, job.out_h))
     if not restorer:
         return rgb
     if not learned.needs_source(restorer):
         return learned.apply(restorer, rgb)
-    at_source = replace(job, out_w=h.width, out_h=h.height, render_w=h.width, render_h=h.height)
-    source = job.codec.restore(job.init, job.level, render(at_source, evaluate, chunk))
+    source = job.codec.restore(job.init, job.level, render(at_source, evaluate, chunk, networks=networks))
     return learned.apply(restorer, rgb, source)
 
 

@@ -165,3 +165,28 @@ def _bent(path, tmp_path):
     arrays["lap_scales"] = np.array([20.0], np.float32)
     np.savez(tmp_path / "bent.npz", **arrays)
     return tmp_path / "bent.npz"
+
+
+def test_a_lapped_upscale_renders_the_networks_once_at_the_source_size(lapped_init, tmp_path, monkeypatch):
+    """The resampled lapping correction and the upscaler's restored source decode share one source-size render."""
+    from inrzip import upscaler
+    from inrzip.nets.numpy_cnn import Net
+    from inrzip.train import upscaler as trainer
+
+    path = lapped_init([1.5])
+    init = inits.load(path)
+    reads_source = Net(*trainer.export(trainer.network(4, 1, 6)))  # the render's RGB and the source decode's
+    (tmp_path / "w" / "upscalers").mkdir(exist_ok=True)
+    upscaler.save(tmp_path / "w" / "upscalers" / f"{init.name}.npz", init.id, {2: reads_source})
+    monkeypatch.setenv("INRZIP_WEIGHTS", str(tmp_path / "w"))
+    assert upscaler.needs_source(upscaler.for_render(init.name, init.id, (48, 32), (96, 64)))
+    enc = encoder.encode(edgy_photo(32, 48, 2), quality=8, init=path)
+    sizes, render_grid = [], decoder._render_grid
+
+    def counted(job, *args):
+        sizes.append((job.render_w, job.render_h))
+        return render_grid(job, *args)
+
+    monkeypatch.setattr(decoder, "_render_grid", counted)
+    out = decoder.decode(enc.data, size="96x64", init=path)
+    assert out.shape == (64, 96, 3) and sizes.count((48, 32)) == 1
