@@ -46,12 +46,18 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], ahead: int | None = No
         ahead = max(ahead or n, n)
         with ThreadPoolExecutor(n) as pool:
             pending = [pool.submit(fn, item) for item in items[:ahead]]
-            for i in range(len(items)):
-                result = pending[i].result()
-                pending[i] = None  # drop the reference: a finished piece's memory goes once read
-                if i + ahead < len(items):
-                    pending.append(pool.submit(fn, items[i + ahead]))
-                yield result
+            try:
+                for i in range(len(items)):
+                    result = pending[i].result()
+                    pending[i] = None  # drop the reference: a finished piece's memory goes once read
+                    if i + ahead < len(items):
+                        pending.append(pool.submit(fn, items[i + ahead]))
+                    yield result
+            except BaseException:  # a piece failed or the caller stopped reading: the queued pieces never start
+                for future in pending:
+                    if future is not None:
+                        future.cancel()
+                raise
 
 
 def thread_local(factory: Callable[[], T]) -> Callable[[], T]:

@@ -55,6 +55,22 @@ def test_ordered_map_raises_a_piece_s_error(monkeypatch):
     assert got == [0, 1, 2, 3, 4]
 
 
+def test_ordered_map_starts_no_queued_piece_after_a_failure(monkeypatch):
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    started = []
+
+    def piece(i: int) -> int:
+        started.append(i)
+        if i == 0:
+            raise ValueError("first")
+        time.sleep(0.01)
+        return i
+
+    with pytest.raises(ValueError, match="first"):
+        list(parallel.ordered_map(piece, range(200), ahead=200))  # all queued at once
+    assert len(started) < 20
+
+
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_a_decode_is_the_same_on_any_number_of_threads(monkeypatch, tiny_basis, threads):
     rgb = smooth_photo(44, 60, 4)
