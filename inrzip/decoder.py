@@ -130,11 +130,11 @@ def render(
     evaluate = evaluate or evaluator(job)
     h = job.header
     scales = job.codec.lap_scales(job.init)
+    at_source = (job.render_w, job.render_h) == (h.width, h.height)
     if scales is not None and networks is None:
-        at_source = replace(job, render_w=h.width, render_h=h.height)
-        is_source = (job.render_w, job.render_h) == (h.width, h.height)
-        networks = _render_grid(at_source, evaluate, chunk, on_tiles if is_source else None, np.float32)
-    if (job.render_w, job.render_h) != (h.width, h.height):
+        source_job = replace(job, render_w=h.width, render_h=h.height)
+        networks = _render_grid(source_job, evaluate, chunk, on_tiles if at_source else None, np.float32)
+    if not at_source:
         overlap = None if scales is None else lapping.Resampled(networks, scales, h.tile, job.render_w, job.render_h)
         return _render_blended(job, evaluate, chunk, on_tiles, overlap)
     if scales is None:
@@ -157,8 +157,8 @@ def _render_grid(job: Job, evaluate: Evaluate, chunk: int, on_tiles, dtype) -> n
     px = tiles.axis_plan(job.header.width, job.render_w, tile)
     out = np.empty((job.render_h * job.render_w, _channels(job)), dtype)
     per_tile = py.max_count * px.max_count
-    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1)))  # bound activations to ~1M points per chunk
-    chunk = max(1, min(chunk, -(-job.header.tiles // (4 * parallel.workers()))))  # pieces for every core
+    # activations bounded to ~1M points per chunk, and pieces for every core
+    chunk = max(1, min(chunk, (1 << 20) // max(per_tile, 1), -(-job.header.tiles // (4 * parallel.workers()))))
 
     def pixels(start: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(start, min(start + chunk, job.header.tiles))

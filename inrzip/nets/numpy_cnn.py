@@ -43,7 +43,7 @@ class Net:
     @property
     def radius(self) -> int:
         """Pixels each output depends on, each side."""
-        return receptive_radius(len(self.weights)) * self.shuffle
+        return receptive_radius(len(self.weights), self.shuffle)
 
     @property
     def inputs(self) -> int:
@@ -142,16 +142,17 @@ def shuffle(z: np.ndarray, r: int) -> np.ndarray:
     return z.reshape(h, w, c // (r * r), r, r).transpose(0, 3, 1, 4, 2).reshape(h * r, w * r, c // (r * r))
 
 
-def receptive_radius(n_layers: int) -> int:
-    """Pixels each output depends on, each side: one per 3x3 layer."""
-    return n_layers
+def receptive_radius(n_layers: int, shuffle: int = 1) -> int:
+    """Pixels each output depends on, each side, of ``n_layers`` 3x3 layers on cells of ``shuffle`` pixels: one
+    cell per layer."""
+    return n_layers * shuffle
 
 
 def check_patch(patch: int, hidden: int, shuffle: int) -> None:
     """ValueError unless a training patch of a network with ``hidden`` width->width layers (and its first and
     last) on cells of ``shuffle`` pixels is whole cells and wider than the two edges whose outputs saw its zero
     padding (left out of the loss: each a receptive radius)."""
-    edge = receptive_radius(hidden + 2) * shuffle
+    edge = receptive_radius(hidden + 2, shuffle)
     if patch % shuffle or patch <= 2 * edge:
         raise ValueError(f"--patch must be a multiple of the cells ({shuffle}) and over {2 * edge}, got {patch}")
 

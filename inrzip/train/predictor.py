@@ -21,7 +21,6 @@ import numpy as np
 from .. import inits, tiles
 from ..codecs.basis import model as basis
 from ..codecs.basis import predict
-from ..codecs.basis.codec import RDO_LAMBDA
 from ..codecs.basis.model import BasisLadder
 from ..images import list_images
 from . import derived
@@ -160,7 +159,8 @@ def train(
     log(f"entropy tables counted ({time.time() - t0:.0f} s)")
     if rdo_pass:  # count again what the encoder codes: its rate-distortion choices under these tables
         ladder = replace(ladder, pmf=pmf.astype(np.float64), activity_pmf=activity_pmf.astype(np.float64))
-        pmf, activity_pmf, first = tables(quantized(RDO_LAMBDA), lrms, source.qualities, **count)
+        lam = basis.encoder_tuning(ladder).rdoq_lambda  # the lambda this init's encoder will quantise with
+        pmf, activity_pmf, first = tables(quantized(lam), lrms, source.qualities, **count)
         log(f"entropy tables counted again on the encoder's choices ({time.time() - t0:.0f} s)")
     arrays = dict(lrms=lrms, pmf=pmf, activity_pmf=activity_pmf, group_first=np.array(first))
     arrays["meta"] = basis.meta_array(source.qualities, adapt_weight, **options)

@@ -153,7 +153,7 @@ def fit_residual(
     opt = torch.optim.Adam(net.parameters(), cnn.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cnn.steps)
     rng = np.random.default_rng(cnn.seed + 1)
-    edge = numpy_cnn.receptive_radius(cnn.depth + 2) * cnn.shuffle  # outputs that saw the zero padding: no loss
+    edge = numpy_cnn.receptive_radius(cnn.depth + 2, cnn.shuffle)  # outputs that saw the zero padding: no loss
     cell = cnn.shuffle  # patches start on the cell grid, as the decoder cuts an image (from its corner)
     for step in range(cnn.steps):
         pick = torch.from_numpy(rng.integers(len(originals), size=cnn.batch))

@@ -23,13 +23,13 @@ for level in (3, 7, 11):
     tot = np.zeros((2, 2))
     for im, coef in zip(photos, coefs):
         h, w = im.shape[:2]
-        q = basis.quantize(L, coef, s, w, h, False, codec.RDO_LAMBDA)
+        q = basis.quantize(L, coef, s, w, h, False, basis.UNLAPPED.rdoq_lambda)
         act = basis.activity(q)
         counts = np.zeros(pmf.shape)
         np.add.at(counts, (np.repeat(act, cls.size), np.tile(cls, act.size), (q + basis.RMAX).ravel()), 1)
         own = -np.log2((L.adapt_weight * pmf + counts) / (L.adapt_weight + counts.sum(2, keepdims=True)))
         basis.code_lengths = lambda ladder, s_: own
-        q2 = basis.quantize(L, coef, s, w, h, False, codec.RDO_LAMBDA)
+        q2 = basis.quantize(L, coef, s, w, h, False, basis.UNLAPPED.rdoq_lambda)
         basis.code_lengths = static
         for p, qq in enumerate((q, q2)):
             raw = entropy.encode(qq, cls, pmf, activity_pmf, basis.RMAX, grid_shape(h, w, 16), L.adapt_weight)

@@ -11,7 +11,8 @@ import numpy as np, torch
 torch.set_num_threads(2)
 from inrzip import inits
 from inrzip.codecs.basis import model as basis, fit, entropy
-from inrzip.codecs.basis.codec import pack, RDO_LAMBDA
+from inrzip.codecs.basis.codec import pack
+RDO_LAMBDA = basis.UNLAPPED.rdoq_lambda  # codec.RDO_LAMBDA before 0.11.0
 from inrzip.images import list_images, load_image
 from inrzip.tiles import grid_shape
 

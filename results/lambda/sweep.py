@@ -10,12 +10,12 @@ import sys
 import torch
 
 from inrzip import inits
-from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(2)
 lams = [float(a) for a in sys.argv[1:]] or [0.1, 0.13, 0.16, 0.2]
 for lam in lams:
-    codec.RDO_LAMBDA = lam
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_lambda=lam)  # 0.11.0 moved codec.RDO_LAMBDA there
     bench.ablation("../shared/data/val/bsd100", [(f"lambda {lam}", inits.DEFAULT_INIT)], limit=10,
                    out=lambda line: print(line, flush=True))

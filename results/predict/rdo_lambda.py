@@ -9,12 +9,12 @@ import sys
 
 import torch
 
-from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 
 torch.set_num_threads(1)
 for lam in map(float, sys.argv[1:]):
-    codec.RDO_LAMBDA = lam
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_lambda=lam)  # 0.11.0 moved codec.RDO_LAMBDA there
     r = bench.run("../shared/data/val/bsd100", None, limit=10, anchors=("jpeg",), log=lambda m: None)
     s = r["summary"]["inrzip-ans"]
     print(

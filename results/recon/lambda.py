@@ -7,11 +7,11 @@ import sys
 
 import torch
 torch.set_num_threads(2)
-from inrzip.codecs.basis import codec
+from inrzip.codecs.basis import model as basis
 from inrzip.tools import bench
 ref = None
 for lam in [float(x) for x in sys.argv[1:]]:
-    codec.RDO_LAMBDA = lam
+    basis.UNLAPPED = basis.UNLAPPED._replace(rdoq_lambda=lam)  # 0.11.0 moved codec.RDO_LAMBDA there
     r = bench.run("../shared/data/val/bsd100", None, limit=10, init="siren-t16-basis-ctx", anchors=("jpeg",), log=lambda m: None)
     curve = ([m["bpp"] for m in r["means"]], [m["psnr"] for m in r["means"]])
     ref = ref or curve

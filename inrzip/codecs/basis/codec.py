@@ -20,7 +20,6 @@ from . import model as basis
 from .model import BasisLadder
 
 HEAD_LR = 0.5  # Adam lr of u = coef / rms (val: 0.3-1.0 all reach the optimum, results/levers/head_fit.txt)
-RDO_LAMBDA = basis.UNLAPPED.rdoq_lambda  # the tables' training quantises with it (train/predictor.py)
 
 
 class BasisCodec:
