@@ -98,3 +98,13 @@ def edgy_photo(h: int, w: int, seed: int) -> np.ndarray:
         img[(y - cy) ** 2 + (x - cx) ** 2 < r * r] = rng.uniform(0, 1, 3)
     img += 0.05 * np.sin(x / 7.0)[..., None]
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+def small_pieces(monkeypatch, side: int, strip: int = 2) -> None:
+    """Cut the CNN restorations (post-filter, upscaler) into ``side``-cell pieces streamed ``strip`` rows at a
+    time, so a small image crosses many piece and strip boundaries."""
+    from inrzip.nets import numpy_cnn
+
+    monkeypatch.setattr(numpy_cnn, "BAND", side)
+    monkeypatch.setattr(numpy_cnn, "PANEL", side)
+    monkeypatch.setattr(numpy_cnn, "STRIP", strip)

@@ -9,7 +9,7 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import edgy_photo, smooth_photo
+from conftest import edgy_photo, small_pieces, smooth_photo
 from inrzip import decoder, encoder, images, inits, parallel, postfilter, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
@@ -53,7 +53,7 @@ def test_blocks_give_the_whole_image_result(monkeypatch):
     whole = img.astype(np.float32) / 255
     given = np.concatenate([whole, postfilter.extra_channels(44, 8, Window(0, 50, 0, 23))], axis=2)
     expected = np.rint(np.clip(whole + numpy_cnn.forward(net.weights, net.biases, given), 0, 1) * 255)
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)  # 8 x 4 blocks, each with its halo
+    small_pieces(monkeypatch, 7)  # 8 x 4 pieces, each with its halo, streamed 2 rows at a time
     np.testing.assert_array_equal(postfilter.apply(net, img, 44, 8), expected.astype(np.uint8))
     other_step = postfilter.apply(net, img, 60, 8)
     assert not np.array_equal(other_step, expected)  # the step index reaches the network
@@ -64,7 +64,7 @@ def test_blocks_give_the_whole_image_result(monkeypatch):
 def test_blocks_on_any_number_of_threads_give_the_same_pixels(monkeypatch, threads):
     net = random_filter()
     img = (np.random.default_rng(1).random((40, 30, 3)) * 255).astype(np.uint8)
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 9)
+    small_pieces(monkeypatch, 9)
     monkeypatch.setattr(parallel, "workers", lambda: 1)
     one_block = postfilter.apply(net, img, 50, 8)
     monkeypatch.setattr(parallel, "workers", lambda: threads)
@@ -75,15 +75,15 @@ def test_blocks_run_with_one_blas_thread_each(monkeypatch):
     from threadpoolctl import threadpool_info
 
     seen = []
-    forward = numpy_cnn.forward
+    forward_rows = numpy_cnn.forward_rows
 
     def spy(*args):
         seen.append([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"])
-        return forward(*args)
+        return forward_rows(*args)
 
-    monkeypatch.setattr(numpy_cnn, "forward", spy)
+    monkeypatch.setattr(numpy_cnn, "forward_rows", spy)
     monkeypatch.setattr(parallel, "workers", lambda: 2)
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 16)
+    small_pieces(monkeypatch, 16)
     postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
     assert len(seen) == 6 and all(threads and set(threads) == {1} for threads in seen)
 
@@ -92,7 +92,7 @@ def test_an_error_in_a_block_is_raised(monkeypatch):
     def fail(*args):
         raise MemoryError("block")
 
-    monkeypatch.setattr(numpy_cnn, "forward", fail)
+    monkeypatch.setattr(numpy_cnn, "forward_rows", fail)
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     with pytest.raises(MemoryError, match="block"):
         postfilter.apply(random_filter(), np.zeros((20, 40, 3), np.uint8), 50, 8)
@@ -116,7 +116,7 @@ def test_a_filter_on_cells_is_the_torch_network(shape, monkeypatch):
     assert cells.radius == 6 and cells.inputs == 3 + postfilter.EXTRA
     whole = postfilter.apply(cells, img, 50, 8)
     assert np.abs(whole.astype(np.int16) - expected).max() <= 1  # float32 sums in another order
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 3)  # 6-pixel blocks, each with its halo
+    small_pieces(monkeypatch, 3)  # 6-pixel pieces, each with its halo
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     np.testing.assert_array_equal(postfilter.apply(cells, img, 50, 8), whole)
     plain = numpy_cnn.Net(*cnn_trainer.export(net))  # the same weights read as a per-pixel network do not chain
@@ -367,7 +367,7 @@ def test_an_upscaler_for_a_filtered_init_reads_the_restored_source(filtered_init
     render = decoder.decode(enc.data, size="48x40", restore=False)
     expected = upscaler.apply(net, render, decoder.decode(enc.data))
     np.testing.assert_array_equal(big, expected)
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)
+    small_pieces(monkeypatch, 7)
     np.testing.assert_array_equal(upscaler.apply(net, render, decoder.decode(enc.data)), expected)
     with pytest.raises(ValueError, match="source"):
         upscaler.apply(net, render)

@@ -8,7 +8,7 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import edgy_photo, smooth_photo
+from conftest import edgy_photo, small_pieces, smooth_photo
 from inrzip import decoder, encoder, inits, upscaler
 from inrzip.cli import main
 from inrzip.metrics import psnr_uint8
@@ -49,6 +49,28 @@ def test_reused_scratch_memory_gives_fresh_results():
         )
 
 
+@pytest.mark.parametrize("strip", [1, 2, 5, 64])
+def test_streamed_rows_are_the_whole_forward(strip):
+    """A network streamed down its input a few rows at a time (each layer keeping two rows between strips) gives
+    every output row once, in order, equal to the network on the whole input."""
+    weights, biases = trainer.export(random_net())
+    rng = np.random.default_rng(2)
+    scratch = numpy_cnn.Scratch()
+    for h, w in [(1, 6), (2, 3), (23, 9), (40, 17)]:
+        x = rng.random((h, w, 3), dtype=np.float32) + 1
+        reads, rows = [], []
+
+        def read(a, b, x=x, reads=reads):
+            reads.append((a, b))
+            return x[a:b]
+
+        for first, y in numpy_cnn.forward_rows(weights, biases, h, read, strip, scratch):
+            assert first == len(rows)
+            rows += list(y.copy())  # y is valid until the next strip
+        assert reads == [(a, min(h, a + strip)) for a in range(0, h, strip)]
+        np.testing.assert_array_equal(np.stack(rows), numpy_cnn.forward(weights, biases, x))
+
+
 def test_an_upscaler_file_refuses_a_network_on_cells(tmp_path):
     """Its file has no field for cells: such a network would be read back as a per-pixel one."""
     cells = numpy_cnn.Net(*trainer.export(trainer.network(8, 1, 3, shuffle=2)), 2)
@@ -66,7 +88,7 @@ def test_blocks_give_the_whole_image_result(monkeypatch):
     img = (np.random.default_rng(0).random((50, 23, 3)) * 255).astype(np.uint8)
     whole = img.astype(np.float32) / 255
     expected = np.rint(np.clip(whole + numpy_cnn.forward(weights, biases, whole), 0, 1) * 255).astype(np.uint8)
-    monkeypatch.setattr(numpy_cnn, "BLOCK", 7)  # 8 x 4 blocks, each with its halo
+    small_pieces(monkeypatch, 7)  # 8 x 4 pieces, each with its halo, streamed 2 rows at a time
     np.testing.assert_array_equal(upscaler.apply(up, img), expected)
     gray = upscaler.apply(up, img[..., :1])
     assert gray.shape == (50, 23, 1)

@@ -8,7 +8,7 @@ farther. Cells are aligned to the image's corner, so blocks and the whole image 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,10 +16,6 @@ import numpy as np
 
 from .. import parallel
 from ..images import to_uint8
-
-BLOCK = 96  # output cells per side of a block: its activations (~5 MB) stay in the CPU's cache, so a block is
-# faster per pixel than a bigger one (768x512 post-filter, one thread: 0.53 s at 96, 0.79 at 256) despite its halo
-# (the receptive radius on each side, +22 % of the work at 96)
 
 
 class Window(NamedTuple):
@@ -157,41 +153,129 @@ def check_patch(patch: int, hidden: int, shuffle: int) -> None:
         raise ValueError(f"--patch must be a multiple of the cells ({shuffle}) and over {2 * edge}, got {patch}")
 
 
-def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
-    """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction, block by block (each with a halo of
-    the receptive radius, so blocks join exactly). ``extra(window)``: more input channels for the window's
-    pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as their mean. A network on
-    cells sees a render whose size is not a whole number of cells extended by its edge pixels.
+def forward_rows(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    height: int,
+    read: Callable[[int, int], np.ndarray],
+    strip: int,
+    scratch: Scratch,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """:func:`forward` on an input of ``height`` rows, streamed: ``read(a, b)`` gives input rows ``a:b``
+    (``[b - a, W, C]`` float32, ``strip`` rows at a time); yields ``(first row, [rows, W, Cout])`` of the output
+    in order, each valid until the next. Each layer keeps its last two input rows between strips, so no row is
+    computed twice and a layer's activations stay a few rows high (in the CPU's cache, however tall the input).
+    """
+    depth = len(weights)
+    held = [0] * depth  # rows in each layer's padded input buffer; its row 0 is image row ``first[l] - 1``
+    first = [0] * depth
+    width = channels = 0
+    bufs: list[np.ndarray] = []
 
-    The blocks run on one thread per CPU, each with a one-thread BLAS (:mod:`inrzip.parallel`)."""
+    def push(layer: int, rows: np.ndarray | None) -> None:
+        """Append ``rows`` (or, with None, the zero row below the input) to ``layer``'s input buffer."""
+        n = 1 if rows is None else rows.shape[0]
+        dst = bufs[layer][held[layer] : held[layer] + n, 1:-1]
+        if rows is None:
+            dst[...] = 0
+        elif layer == 0:
+            dst[...] = rows
+        else:
+            np.maximum(rows, 0, out=dst)
+        held[layer] += n
+
+    done = 0
+    while done < height:
+        x = read(done, min(height, done + strip))
+        if not bufs:
+            width = x.shape[1]
+            for i, w in enumerate(weights):
+                channels = w.shape[2]
+                rows = strip + depth + 3  # two kept, the strip, the zero row below; the last strip grows a row a layer
+                buf = scratch.get(f"stream{i}", (rows, width + 2, channels))
+                buf[:, 0] = buf[:, -1] = 0
+                buf[0] = 0  # the zero row above the input
+                bufs.append(buf)
+            held = [1] * depth
+        done += x.shape[0]
+        push(0, x)
+        if done == height:
+            push(0, None)
+        for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            n = held[i]
+            if n < 3:
+                break
+            y = conv3x3(bufs[i][:n], w, b, scratch).reshape(n - 2, width, -1)
+            if i == depth - 1:
+                yield first[i], y
+            else:
+                push(i + 1, y)
+                if done == height and i + 1 < depth:
+                    push(i + 1, None)
+            bufs[i][0:2] = bufs[i][n - 2 : n]  # the next strip's rows above
+            held[i] = 2
+            first[i] += n - 2
+
+
+STRIP = 8  # output rows per streamed step (:func:`forward_rows`): a 768-wide layer's taps ~3 MB
+PANEL = 1024  # widest piece: wider images are cut into panels, each with a halo of the receptive radius
+BAND = 512  # tallest piece: the halo's rows (twice the radius) are ~2 % of the work
+
+
+def _cuts(size: int, most: int, pieces: int) -> list[int]:
+    """Starts of ``max(pieces, size / most)`` near-equal spans of ``size``, each at least one."""
+    n = max(1, min(size, max(pieces, -(-size // most))))
+    return [size * i // n for i in range(n + 1)]
+
+
+def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
+    """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction. ``extra(window)``: more input
+    channels for the window's pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as
+    their mean. A network on cells sees a render whose size is not a whole number of cells extended by its edge
+    pixels.
+
+    The image is cut into bands (at least one per CPU) and panels, each evaluated with a halo of the receptive
+    radius (so pieces join exactly) and streamed down its rows (:func:`forward_rows`); the pieces run on one
+    thread per CPU, each with a one-thread BLAS (:mod:`inrzip.parallel`)."""
     h, w = render.shape[:2]
     cell = net.shuffle
     padded = render if cell == 1 else np.pad(render, ((0, -h % cell), (0, -w % cell), (0, 0)), mode="edge")
-    ph, pw = padded.shape[:2]
-    r, size = net.radius, BLOCK * cell
+    ch, cw = padded.shape[0] // cell, padded.shape[1] // cell  # in cells
+    halo = len(net.weights)  # cells
     out = np.empty_like(render)
-
     scratch_of_thread = parallel.thread_local(Scratch)
 
-    def block(corner: tuple[int, int]) -> None:
-        top, left = corner
-        scratch = scratch_of_thread()
-        win = Window(max(0, top - r), min(ph, top + size + r), max(0, left - r), min(pw, left + size + r))
-        x = padded[win.top : win.bottom, win.left : win.right].astype(np.float32) / 255.0
-        rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
-        given = rgb if extra is None else np.concatenate([rgb, extra(win)], axis=2)
-        if cell == 1:
-            correction = forward(net.weights, net.biases, given, scratch)
-        else:
-            correction = shuffle(forward(net.weights, net.biases, unshuffle(given, cell), scratch), cell)
-        fixed = rgb + correction
-        if x.shape[2] == 1:
-            fixed = fixed.mean(axis=2, keepdims=True)
-        y0, x0 = top - win.top, left - win.left
-        part = fixed[y0 : y0 + min(size, h - top), x0 : x0 + min(size, w - left)]
-        out[top : top + part.shape[0], left : left + part.shape[1]] = to_uint8(part)  # blocks never overlap
+    def piece(span: tuple[int, int, int, int]) -> None:
+        top, bottom, left, right = span  # output cells
+        win = Window(max(0, top - halo), min(ch, bottom + halo), max(0, left - halo), min(cw, right + halo))
+        px = Window(*(v * cell for v in win))
 
-    corners = [(top, left) for top in range(0, h, size) for left in range(0, w, size)]
-    for _ in parallel.ordered_map(block, corners, ahead=len(corners)):  # blocks write ``out``; nothing held
+        def read(a: int, b: int) -> np.ndarray:
+            rows = Window(px.top + a * cell, px.top + b * cell, px.left, px.right)
+            x = padded[rows.top : rows.bottom, rows.left : rows.right].astype(np.float32) / 255.0
+            rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
+            given = rgb if extra is None else np.concatenate([rgb, extra(rows)], axis=2)
+            return given if cell == 1 else unshuffle(given, cell)
+
+        for start, y in forward_rows(net.weights, net.biases, win.bottom - win.top, read, STRIP, scratch_of_thread()):
+            a, b = max(start, top - win.top), min(start + y.shape[0], bottom - win.top)  # rows kept, window cells
+            if a >= b:
+                continue
+            c0 = left - win.left
+            correction = y[a - start : b - start, c0 : c0 + right - left]
+            if cell != 1:
+                correction = shuffle(correction, cell)
+            y0, x0 = (win.top + a) * cell, left * cell
+            part = padded[y0 : y0 + correction.shape[0], x0 : x0 + correction.shape[1]]
+            x = part.astype(np.float32) / 255.0
+            fixed = (np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x) + correction
+            if x.shape[2] == 1:
+                fixed = fixed.mean(axis=2, keepdims=True)
+            fixed = fixed[: h - y0, : w - x0]
+            out[y0 : y0 + fixed.shape[0], x0 : x0 + fixed.shape[1]] = to_uint8(fixed)  # pieces never overlap
+
+    rows, cols = _cuts(ch, BAND // cell, parallel.workers()), _cuts(cw, PANEL // cell, 1)
+    spans = [(*r, *c) for r in zip(rows, rows[1:], strict=False) for c in zip(cols, cols[1:], strict=False)]
+    for _ in parallel.ordered_map(piece, spans, ahead=len(spans)):  # pieces write ``out``; nothing held
         pass
     return out
