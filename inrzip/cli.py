@@ -302,6 +302,8 @@ OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
 @click.option("-f", "--force", is_flag=True, help="Overwrite an existing output (never the input itself).")
 def decode(inputs, output, size, ext, init, device, strip, plain, force) -> None:
     """Decode .inrz files (or folders of them) to images at any resolution, in the mode they were encoded from."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # a decode keeps BLAS on one thread (inrzip.parallel): numpy
+    # then loads OpenBLAS without starting its thread pool
     from . import decoder, files, images
     from .format import container
 
