@@ -41,7 +41,7 @@ def extra_channels(step_index: int, tile: int, win: Window) -> np.ndarray:
 
 def apply(net: Net, render: np.ndarray, step_index: int, tile: int) -> np.ndarray:
     """The filtered source-size render ``[H, W, C]`` uint8 (C 1 or 3) of a file at ``step_index``."""
-    return numpy_cnn.restore(net, render, lambda win: extra_channels(step_index, tile, win))
+    return numpy_cnn.restore(net, render, lambda win: extra_channels(step_index, tile, win), period=tile)
 
 
 MAX_SHUFFLE = 4

@@ -60,6 +60,20 @@ def test_blocks_give_the_whole_image_result(monkeypatch):
     assert postfilter.apply(net, img[..., :1], 44, 8).shape == (50, 23, 1)
 
 
+@pytest.mark.parametrize("shuffle", [1, 2])
+def test_the_first_layers_response_to_the_tile_phase_is_reused_down_the_rows(monkeypatch, shuffle):
+    """The extra channels repeat every tile: their response is computed once per phase away from a piece's edges
+    and reused, giving the whole image's result; told a wrong period, the reuse shows."""
+    net = random_filter(depth=2, seed=4, shuffle=shuffle)
+    img = (np.random.default_rng(3).random((70, 20, 3)) * 255).astype(np.uint8)
+    small_pieces(monkeypatch, 40 // shuffle, strip=3)
+    extra = lambda win: postfilter.extra_channels(44, 8, win)  # noqa: E731
+    whole = numpy_cnn.restore(net, img, extra)  # no period: every strip's response computed
+    np.testing.assert_array_equal(numpy_cnn.restore(net, img, extra, period=8), whole)
+    np.testing.assert_array_equal(postfilter.apply(net, img, 44, 8), whole)
+    assert not np.array_equal(numpy_cnn.restore(net, img, extra, period=6), whole)
+
+
 @pytest.mark.parametrize("threads", [2, 5])
 def test_blocks_on_any_number_of_threads_give_the_same_pixels(monkeypatch, threads):
     net = random_filter()

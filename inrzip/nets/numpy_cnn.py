@@ -8,6 +8,7 @@ farther. Cells are aligned to the image's corner, so blocks and the whole image 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -161,11 +162,14 @@ def forward_rows(
     read: Callable[[int, int], np.ndarray],
     strip: int,
     scratch: Scratch,
+    fixed: Callable[[int, int], np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """:func:`forward` on an input of ``height`` rows, streamed: ``read(a, b)`` gives input rows ``a:b``
     (``[b - a, W, C]`` float32, ``strip`` rows at a time); yields ``(first row, [rows, W, Cout])`` of the output
     in order, each valid until the next. Each layer keeps its last two input rows between strips, so no row is
     computed twice and a layer's activations stay a few rows high (in the CPU's cache, however tall the input).
+    ``fixed(a, b)``: the first layer's response ``[b - a, W, Cout]`` to input channels that ``read`` leaves out
+    (and ``weights[0]`` with them), for its output rows ``a:b``.
     """
     depth = len(weights)
     held = [0] * depth  # rows in each layer's padded input buffer; its row 0 is image row ``first[l] - 1``
@@ -206,7 +210,10 @@ def forward_rows(
             n = held[i]
             if n < 3:
                 break
+            response = fixed(first[0], first[0] + n - 2) if i == 0 and fixed is not None else None
             y = conv3x3(bufs[i][:n], w, b, scratch).reshape(n - 2, width, -1)
+            if response is not None:
+                y += response
             if i == depth - 1:
                 yield first[i], y
             else:
@@ -229,20 +236,27 @@ def _cuts(size: int, most: int, pieces: int) -> list[int]:
     return [size * i // n for i in range(n + 1)]
 
 
-def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None) -> np.ndarray:
+def restore(
+    net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None, period: int | None = None
+) -> np.ndarray:
     """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction. ``extra(window)``: more input
-    channels for the window's pixels beside the RGB ones. A gray render goes in as equal RGB and comes out as
-    their mean. A network on cells sees a render whose size is not a whole number of cells extended by its edge
-    pixels.
+    channels for the window's pixels beside the RGB ones, which depend on the pixels' positions alone and repeat
+    every ``period`` rows where given. A gray render goes in as equal RGB and comes out as their mean. A network on
+    cells sees a render whose size is not a whole number of cells extended by its edge pixels.
 
     The image is cut into bands (at least one per CPU) and panels, each evaluated with a halo of the receptive
     radius (so pieces join exactly) and streamed down its rows (:func:`forward_rows`); the pieces run on one
-    thread per CPU, each with a one-thread BLAS (:mod:`inrzip.parallel`)."""
+    thread per CPU, each with a one-thread BLAS (:mod:`inrzip.parallel`). The first layer's response to the
+    extra channels is computed apart, once per phase of ``period`` away from a piece's top and bottom rows."""
     h, w = render.shape[:2]
     cell = net.shuffle
     padded = render if cell == 1 else np.pad(render, ((0, -h % cell), (0, -w % cell), (0, 0)), mode="edge")
     ch, cw = padded.shape[0] // cell, padded.shape[1] // cell  # in cells
     halo = len(net.weights)  # cells
+    rgb_in = 3 * cell * cell  # unshuffled, a pixel's channels are cell^2 apart: the RGB ones come first
+    weights = [net.weights[0][:, :, :rgb_in], *net.weights[1:]]
+    w_extra = net.weights[0][:, :, rgb_in:]
+    repeat = None if period is None else period * cell // math.gcd(period, cell) // cell  # cells
     out = np.empty_like(render)
     scratch_of_thread = parallel.thread_local(Scratch)
 
@@ -250,15 +264,35 @@ def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] 
         top, bottom, left, right = span  # output cells
         win = Window(max(0, top - halo), min(ch, bottom + halo), max(0, left - halo), min(cw, right + halo))
         px = Window(*(v * cell for v in win))
+        height, scratch = win.bottom - win.top, scratch_of_thread()
+
+        def cells(x: np.ndarray) -> np.ndarray:
+            return x if cell == 1 else unshuffle(x, cell)
 
         def read(a: int, b: int) -> np.ndarray:
-            rows = Window(px.top + a * cell, px.top + b * cell, px.left, px.right)
-            x = padded[rows.top : rows.bottom, rows.left : rows.right].astype(np.float32) / 255.0
-            rgb = np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x
-            given = rgb if extra is None else np.concatenate([rgb, extra(rows)], axis=2)
-            return given if cell == 1 else unshuffle(given, cell)
+            x = padded[px.top + a * cell : px.top + b * cell, px.left : px.right].astype(np.float32) / 255.0
+            return cells(np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x)
 
-        for start, y in forward_rows(net.weights, net.biases, win.bottom - win.top, read, STRIP, scratch_of_thread()):
+        seen: dict[tuple[int, int], np.ndarray] = {}
+
+        def fixed(a: int, b: int) -> np.ndarray:
+            """The first layer's response to the extra channels at window cell rows ``a:b``."""
+            inside = repeat is not None and a >= 1 and b + 1 <= height  # no zero row of the window's edges
+            key = ((win.top + a) % repeat, b - a) if inside else None
+            if key in seen:
+                return seen[key]
+            lo, hi = max(a - 1, 0), min(b + 1, height)
+            xp = np.zeros((b - a + 2, win.right - win.left + 2, w_extra.shape[2]), np.float32)
+            rows = Window(px.top + lo * cell, px.top + hi * cell, px.left, px.right)
+            xp[lo - a + 1 : hi - a + 1, 1:-1] = cells(extra(rows))
+            response = conv3x3(xp, w_extra, np.zeros(w_extra.shape[3], np.float32), Scratch()).copy()
+            response = response.reshape(b - a, -1, w_extra.shape[3])
+            if key is not None:
+                seen[key] = response
+            return response
+
+        rows = forward_rows(weights, net.biases, height, read, STRIP, scratch, None if extra is None else fixed)
+        for start, y in rows:
             a, b = max(start, top - win.top), min(start + y.shape[0], bottom - win.top)  # rows kept, window cells
             if a >= b:
                 continue
@@ -269,11 +303,11 @@ def restore(net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] 
             y0, x0 = (win.top + a) * cell, left * cell
             part = padded[y0 : y0 + correction.shape[0], x0 : x0 + correction.shape[1]]
             x = part.astype(np.float32) / 255.0
-            fixed = (np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x) + correction
+            fixed_px = (np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x) + correction
             if x.shape[2] == 1:
-                fixed = fixed.mean(axis=2, keepdims=True)
-            fixed = fixed[: h - y0, : w - x0]
-            out[y0 : y0 + fixed.shape[0], x0 : x0 + fixed.shape[1]] = to_uint8(fixed)  # pieces never overlap
+                fixed_px = fixed_px.mean(axis=2, keepdims=True)
+            fixed_px = fixed_px[: h - y0, : w - x0]
+            out[y0 : y0 + fixed_px.shape[0], x0 : x0 + fixed_px.shape[1]] = to_uint8(fixed_px)  # pieces never overlap
 
     rows, cols = _cuts(ch, BAND // cell, parallel.workers()), _cuts(cw, PANEL // cell, 1)
     spans = [(*r, *c) for r in zip(rows, rows[1:], strict=False) for c in zip(cols, cols[1:], strict=False)]
