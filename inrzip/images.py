@@ -215,8 +215,8 @@ def encode_file(im: Image.Image, fmt: str) -> bytes:
             im = flat
     if fmt == "WEBP":
         options["lossless"] = True
-    if fmt == "PNG":  # zlib level 3: on a decoded Kodak photo 0.04 s and 666 KB, level 6 0.11 s and 714 KB
-        options["compress_level"] = 3
+    if fmt == "PNG":  # zlib level 2 (Pillow's zlib-ng): decoded Kodak photos 0.028-0.032 s, 0.1-2.8 % larger than
+        options["compress_level"] = 2  # at level 3 (0.039-0.042 s; results/decode/png-levels.txt)
     buf = io.BytesIO()
     im.save(buf, format=fmt, **options)
     return buf.getvalue()
