@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.11.0"
+__version__ = "0.12.0"
 
 __all__ = ["Encoded", "__version__", "decode", "encode", "encode_batch"]
 

@@ -95,15 +95,29 @@ def run(pred: Predictor, ny: int, nx: int, channels: int, code: Callable[[np.nda
     bottom = np.zeros((ny, nx, tile, 3), np.float32)
     right = np.zeros((ny, nx, tile, 3), np.float32)
     for i, j in fronts(ny, nx):
-        feats, pattern = features(bottom, right, i, j)
-        guess = np.einsum("bf,bfcm->bcm", feats, pred.weights[pattern])
+        guess = predictions(pred, *features(bottom, right, i, j))
         guess[:, channels:] = 0.0
         bottom[i, j], right[i, j] = borders(pred, code(i * nx + j, guess))
 
 
+def predictions(pred: Predictor, feats: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """``[B, 3, M]``: each tile's features ``[B, F]`` through the map of its neighbours' ``pattern`` (one product per
+    pattern present: a front's tiles share one or two)."""
+    maps = pred.weights.reshape(*pred.weights.shape[:2], -1)  # [16, F, 3 M]
+    out = np.empty((feats.shape[0], maps.shape[2]), np.float32)
+    for p in np.unique(pattern):
+        chosen = pattern == p
+        out[chosen] = feats[chosen] @ maps[p]
+    return out.reshape(feats.shape[0], 3, pred.m)
+
+
 def borders(pred: Predictor, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The bottom rows and right columns ``[B, T, 3]`` (colour-KLT space) of tiles with coefficients ``[B, 3, K]``."""
-    return np.einsum("ctk,bck->btc", pred.bottom, coef), np.einsum("ctk,bck->btc", pred.right, coef)
+    """The bottom rows and right columns ``[B, T, 3]`` (colour-KLT space) of tiles with coefficients ``[B, 3, K]``:
+    one product per channel."""
+    edges = np.concatenate([pred.bottom, pred.right], axis=1).transpose(0, 2, 1)  # [3, K, 2 T]
+    both = np.matmul(coef.transpose(1, 0, 2), edges).transpose(1, 2, 0)  # [B, 2 T, 3]
+    tile = pred.bottom.shape[1]
+    return both[:, :tile], both[:, tile:]
 
 
 def to_arrays(weights: np.ndarray) -> dict[str, np.ndarray]:
