@@ -1,4 +1,4 @@
-"""The decoder's CPU parallelism: independent pieces of numpy work (image blocks, chunks of tiles) on one thread
+"""The decoder's CPU parallelism: independent pieces of numpy work (bands of an image, chunks of tiles) on one thread
 per core, each with a one-thread BLAS.
 
 numpy releases the GIL inside its kernels, so threads over pieces use every core. BLAS's own threads split the

@@ -5,7 +5,7 @@ grid in smooth areas and ringing inside busy tiles. The CNN sees across tile bor
 what a tile's own function cannot know: where the borders are (the phase of every pixel within its
 tile, as cos / sin in x and y) and how coarse the quantiser was (the file's step index). Trained on
 the source-size decodes of coded training crops at every level against the crops
-(``inrzip train-postfilter``), it predicts a correction added to the render, block by block. It restores
+(``inrzip train-postfilter``), it predicts a correction added to the render, band by band. It restores
 decodes at the source size; a downscale resizes the networks' render and an upscale has the learned upscaler.
 
 It ships inside an init (arrays ``post_filter_*``): a file names its init by content hash, so a file

@@ -4,8 +4,8 @@ The tile networks render any size, seamlessly, but a tile fitted on its own coar
 nothing past its border and predicts its fine pixels no better than a Lanczos filter. The CNN
 sees a neighbourhood across borders and was trained on the renders of coded, downscaled training
 photos against the originals (``inrzip train-upscaler``), one network per factor (2 and 4; a
-render uses the one nearest its factor). It predicts a correction added to the render, block by
-block (bounded memory), with numpy.
+render uses the one nearest its factor). It predicts a correction added to the render, band by
+band (bounded memory), with numpy.
 
 It applies to files of the init it was trained on (their renders are what it learned), when the
 output is at least ``MIN_FACTOR`` times the source in both directions.
@@ -102,13 +102,13 @@ def needs_source(up: Net) -> bool:
 
 def source_channels(restored: np.ndarray, width: int, height: int) -> np.ndarray:
     """The restored source-size decode ``[h, w, C]`` uint8 resized (Lanczos) to the output, as RGB: ``[H, W, 3]``
-    uint8, the input (over 255) the networks that read it were trained on; 8-bit until a block needs it."""
+    uint8, the input (over 255) the networks that read it were trained on; 8-bit until a band needs it."""
     out = resize(restored, width, height)
     return np.repeat(out, 3, axis=2) if out.shape[2] == 1 else out
 
 
 def apply(up: Net, render: np.ndarray, source: np.ndarray | None = None) -> np.ndarray:
-    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, block by block;
+    """The restored render: ``render [H, W, C]`` uint8 (C 1 or 3) plus the CNN's correction, band by band;
     ``source``: the restored source-size decode, for the networks that read it."""
     if not needs_source(up):
         return numpy_cnn.restore(up, render)
