@@ -69,6 +69,11 @@ def test_the_first_layers_response_to_the_tile_phase_is_reused_down_the_rows(mon
     small_pieces(monkeypatch, 40 // shuffle, strip=3)
     extra = lambda win: postfilter.extra_channels(44, 8, win)  # noqa: E731
     whole = numpy_cnn.restore(net, img, extra)  # no period: every strip's response computed
+    if shuffle == 1:  # the split first layer is the network on all channels at once
+        x = img.astype(np.float32) / 255
+        given = np.concatenate([x, extra(Window(0, 70, 0, 20))], axis=2)
+        expected = np.rint(np.clip(x + numpy_cnn.forward(net.weights, net.biases, given), 0, 1) * 255)
+        assert np.abs(whole.astype(np.int16) - expected).max() <= 1  # float32 sums in another order
     np.testing.assert_array_equal(numpy_cnn.restore(net, img, extra, period=8), whole)
     np.testing.assert_array_equal(postfilter.apply(net, img, 44, 8), whole)
     assert not np.array_equal(numpy_cnn.restore(net, img, extra, period=6), whole)

@@ -174,7 +174,7 @@ def forward_rows(
     depth = len(weights)
     held = [0] * depth  # rows in each layer's padded input buffer; its row 0 is image row ``first[l] - 1``
     first = [0] * depth
-    width = channels = 0
+    width = 0
     bufs: list[np.ndarray] = []
 
     def push(layer: int, rows: np.ndarray | None) -> None:
@@ -195,9 +195,8 @@ def forward_rows(
         if not bufs:
             width = x.shape[1]
             for i, w in enumerate(weights):
-                channels = w.shape[2]
                 rows = strip + depth + 3  # two kept, the strip, the zero row below; the last strip grows a row a layer
-                buf = scratch.get(f"stream{i}", (rows, width + 2, channels))
+                buf = scratch.get(f"stream{i}", (rows, width + 2, w.shape[2]))
                 buf[:, 0] = buf[:, -1] = 0
                 buf[0] = 0  # the zero row above the input
                 bufs.append(buf)
@@ -240,8 +239,8 @@ def restore(
     net: Net, render: np.ndarray, extra: Callable[[Window], np.ndarray] | None = None, period: int | None = None
 ) -> np.ndarray:
     """``render [H, W, C]`` uint8 (C 1 or 3) plus the network's correction. ``extra(window)``: more input
-    channels for the window's pixels beside the RGB ones, which depend on the pixels' positions alone and repeat
-    every ``period`` rows where given. A gray render goes in as equal RGB and comes out as their mean. A network on
+    channels for the window's pixels beside the RGB ones; with ``period``, channels of the pixels' positions alone
+    that repeat every ``period`` rows. A gray render goes in as equal RGB and comes out as their mean. A network on
     cells sees a render whose size is not a whole number of cells extended by its edge pixels.
 
     The image is cut into bands (at least one per CPU) and panels, each evaluated with a halo of the receptive
@@ -258,7 +257,7 @@ def restore(
     w_extra = net.weights[0][:, :, rgb_in:]
     repeat = None if period is None else period * cell // math.gcd(period, cell) // cell  # cells
     out = np.empty_like(render)
-    scratch_of_thread = parallel.thread_local(Scratch)
+    scratch_of_thread, extra_scratch_of_thread = parallel.thread_local(Scratch), parallel.thread_local(Scratch)
 
     def piece(span: tuple[int, int, int, int]) -> None:
         top, bottom, left, right = span  # output cells
@@ -285,7 +284,7 @@ def restore(
             xp = np.zeros((b - a + 2, win.right - win.left + 2, w_extra.shape[2]), np.float32)
             rows = Window(px.top + lo * cell, px.top + hi * cell, px.left, px.right)
             xp[lo - a + 1 : hi - a + 1, 1:-1] = cells(extra(rows))
-            response = conv3x3(xp, w_extra, np.zeros(w_extra.shape[3], np.float32), Scratch()).copy()
+            response = conv3x3(xp, w_extra, np.zeros(w_extra.shape[3], np.float32), extra_scratch_of_thread()).copy()
             response = response.reshape(b - a, -1, w_extra.shape[3])
             if key is not None:
                 seen[key] = response
@@ -303,11 +302,11 @@ def restore(
             y0, x0 = (win.top + a) * cell, left * cell
             part = padded[y0 : y0 + correction.shape[0], x0 : x0 + correction.shape[1]]
             x = part.astype(np.float32) / 255.0
-            fixed_px = (np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x) + correction
+            restored = (np.repeat(x, 3, axis=2) if x.shape[2] == 1 else x) + correction
             if x.shape[2] == 1:
-                fixed_px = fixed_px.mean(axis=2, keepdims=True)
-            fixed_px = fixed_px[: h - y0, : w - x0]
-            out[y0 : y0 + fixed_px.shape[0], x0 : x0 + fixed_px.shape[1]] = to_uint8(fixed_px)  # pieces never overlap
+                restored = restored.mean(axis=2, keepdims=True)
+            restored = restored[: h - y0, : w - x0]
+            out[y0 : y0 + restored.shape[0], x0 : x0 + restored.shape[1]] = to_uint8(restored)  # pieces never overlap
 
     rows, cols = _cuts(ch, BAND // cell, parallel.workers()), _cuts(cw, PANEL // cell, 1)
     spans = [(*r, *c) for r in zip(rows, rows[1:], strict=False) for c in zip(cols, cols[1:], strict=False)]
