@@ -107,6 +107,27 @@ def test_blocks_run_with_one_blas_thread_each(monkeypatch):
     assert len(seen) == 6 and all(threads and set(threads) == {1} for threads in seen)
 
 
+@pytest.mark.parametrize("threads", [2, 3, 64])
+def test_the_cut_depends_on_the_image_alone(monkeypatch, threads):
+    """Bands of at most BAND rows whatever the CPUs: a decode gives the same pixels on any number of them."""
+    seen = []
+    forward_rows = numpy_cnn.forward_rows
+
+    def spy(*args):
+        seen.append(args[2])  # the piece's rows, its halo included
+        return forward_rows(*args)
+
+    monkeypatch.setattr(numpy_cnn, "forward_rows", spy)
+    img = (np.random.default_rng(5).random((300, 12, 3)) * 255).astype(np.uint8)
+    net = random_filter()
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    one = postfilter.apply(net, img, 50, 8)
+    assert len(seen) == 3 and max(seen) <= numpy_cnn.BAND + 2 * net.radius
+    monkeypatch.setattr(parallel, "workers", lambda: threads)
+    np.testing.assert_array_equal(postfilter.apply(net, img, 50, 8), one)
+    assert len(seen) == 6
+
+
 def test_an_error_in_a_block_is_raised(monkeypatch):
     def fail(*args):
         raise MemoryError("block")
