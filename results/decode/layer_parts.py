@@ -1,5 +1,6 @@
 """Where a streamed post-filter layer's time goes (an 8 x 768 strip, one thread, best of 30, ms per 100 k pixels):
-a 32 -> 32 layer's taps copy, its three products, adds, bias and the ReLU into the next buffer; then the narrow
+a 32 -> 32 layer's taps copy, its three products, adds, bias (as a broadcast and a row of pixels at a time) and the
+ReLU into the next buffer; then the narrow
 last layer (32 -> 3) as conv3x3 does it against one product over the padded input and nine shifted adds.
 
     python results/decode/layer_parts.py
@@ -49,7 +50,9 @@ with parallel.one_blas_thread():
     print(f"  taps copy {best(lambda: np.concatenate([xp[:, 0:W], xp[:, 1:W + 1], xp[:, 2:W + 2]], axis=2, out=taps)) * per:.1f}")
     print(f"  three products {3 * best(lambda: np.matmul(flat[: H * W], rows[0], out=out)) * per:.1f} "
           f"(at 45 G multiply-adds/s: {9 * C * C / 45e9 * 1e8:.1f})")
-    print(f"  two adds {2 * best(lambda: out.__iadd__(part)) * per:.1f}, bias {best(lambda: out.__iadd__(b)) * per:.1f}")
+    tiled, by_row = np.tile(b, W), out.reshape(H, W * C)
+    print(f"  two adds {2 * best(lambda: out.__iadd__(part)) * per:.1f}, bias broadcast {best(lambda: out.__iadd__(b)) * per:.1f}"
+          f" or a row of pixels at a time (conv3x3 since 0.12.0) {best(lambda: by_row.__iadd__(tiled)) * per:.1f}")
     print(f"  ReLU into the next padded buffer {best(lambda: np.maximum(out.reshape(H, W, C), 0, out=nxt[1:-1, 1:-1])) * per:.1f}")
     w3, b3 = rng.standard_normal((3, 3, C, 3)).astype(np.float32), rng.random(3, dtype=np.float32)
     y, o = np.empty(((H + 2) * (W + 2), 27), np.float32), np.empty((H, W, 3), np.float32)
