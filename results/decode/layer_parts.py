@@ -60,3 +60,11 @@ with parallel.one_blas_thread():
     assert np.abs(narrow_as_one_product(xp, w3, b3, y, o) - ref).max() < 1e-3
     print(f"32 -> 3 layer: conv3x3 {best(lambda: numpy_cnn.conv3x3(xp, w3, b3, scratch)) * per:.1f}, "
           f"one product + nine shifted adds {best(lambda: narrow_as_one_product(xp, w3, b3, y, o)) * per:.1f}")
+    w12, b12 = rng.standard_normal((3, 3, 40, 12)).astype(np.float32), rng.random(12, dtype=np.float32)
+    x40 = rng.random((H + 2, W // 2 + 2, 40), dtype=np.float32)
+    split = {}
+    for narrow in (8, 12):  # a network on 2x2 cells ends in 12 outputs: three products, or its rows in one
+        numpy_cnn.NARROW = narrow
+        split[narrow] = best(lambda: numpy_cnn.conv3x3(x40, w12, b12, scratch)) * 1e8 / (H * (W // 2))
+    print(f"40 -> 12 layer on an 8 x {W // 2} strip of cells: three products {split[8]:.1f}, "
+          f"kernel rows side by side (NARROW = 12) {split[12]:.1f}")
