@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit b1969e1, where it was written (git worktree add /tmp/at-b1969e1 b1969e1, then run it there).
 """Entropy of the quantised coefficients of 10 val photos under per-step-index models counted on training tiles:
 one model per class, against one per (tile activity bucket, class) plus the bucket's own cost (prototype, kept as run).
 

@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit cdb8a9a, where it was written (git worktree add /tmp/at-cdb8a9a cdb8a9a, then run it there).
 """Dead-zone width of the quantiser, measured on val photos with the shipped body (tables rebuilt per width).
 
 python results/levers/deadzone.py ../shared/data/train ../shared/data/val/bsd100 10

@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit bfed3db, where it was written (git worktree add /tmp/at-bfed3db bfed3db, then run it there).
 """Lever: how much an ideal adaptive entropy coder could save over zstd on q16 payloads.
 
     python results/levers/entropy_bound.py > results/levers/entropy_bound.txt

@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit fcad76c, where it was written (git worktree add /tmp/at-fcad76c fcad76c, then run it there).
 """How close does a 100-step Adam fit get to the least-squares head on the shipped shared-body init?
 
 python results/levers/head_fit.py V/img_001.png,V/img_002.png,V/img_003.png,V/img_004.png

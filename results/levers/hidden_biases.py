@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit d91bc78, where it was written (git worktree add /tmp/at-d91bc78 d91bc78, then run it there).
 """Lever: adapt each tile's hidden biases too (more values per tile), against the ladder's next level.
 
 python results/levers/hidden_biases.py PHOTO[,PHOTO...] LEVEL [LEVEL ...]

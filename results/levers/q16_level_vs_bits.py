@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit d91bc78, where it was written (git worktree add /tmp/at-d91bc78 d91bc78, then run it there).
 """Lever: which (level, q16 bits) pairs lie on the rate-distortion hull, on 4 val photos.
 
 python results/levers/q16_level_vs_bits.py > results/levers/q16_level_vs_bits.txt

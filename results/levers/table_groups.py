@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit 75ce911, where it was written (git worktree add /tmp/at-75ce911 75ce911, then run it there).
 """Ideal code length of 10 val photos: entropy tables pooled over all step indices, against one set per step
 octave, against one per +-half octave around the step (prototype, kept as run; python results/levers/table_groups.py)."""
 import numpy as np, sys

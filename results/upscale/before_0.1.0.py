@@ -1,3 +1,5 @@
+# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
+# it runs at commit 84b2642, where it was written (git worktree add /tmp/at-84b2642 84b2642, then run it there).
 """x2 on Kodak with release 0.1.0's renderer and init (nearest tile, extrapolating), same protocol as bench --upscale."""
 import numpy as np
 from pathlib import Path
