@@ -1,5 +1,5 @@
-# A lab script of the package's layout before 0.1.0 (modules such as inrzip.codec and inrzip.weights, gone since):
-# it runs at commit 84b2642, where it was written (git worktree add /tmp/at-84b2642 84b2642, then run it there).
+# A lab script for the renderer of release 0.1.0 (inrzip.codec and inrzip.bench, gone since): it runs at commit
+# a7f2dee, the last with those modules (git worktree add /tmp/at-a7f2dee a7f2dee, then run it there).
 """x2 on Kodak with release 0.1.0's renderer and init (nearest tile, extrapolating), same protocol as bench --upscale."""
 import numpy as np
 from pathlib import Path
