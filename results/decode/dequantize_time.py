@@ -4,7 +4,8 @@ one file, best of 5.
     python results/decode/dequantize_time.py /tmp/k2.inrz
 """
 import sys
-import time
+
+from timing import seconds
 
 from inrzip import decoder
 from inrzip.codecs.basis import model
@@ -13,9 +14,5 @@ calls = []
 dequantize = model.dequantize
 model.dequantize = lambda *a: calls.append(a) or dequantize(*a)
 decoder.prepare(open(sys.argv[1], "rb").read())
-s = []
-for _ in range(5):
-    t = time.perf_counter()
-    dequantize(*calls[0])
-    s.append(time.perf_counter() - t)
+s = seconds(lambda: dequantize(*calls[0]), 5)
 print(f"dequantize: best {min(s) * 1e3:.1f} ms")

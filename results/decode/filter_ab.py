@@ -3,23 +3,18 @@ allocations each call for 0.10.0's), then the whole filter of a 768x512 render o
 
     inrzip decode /tmp/k2.inrz -o /tmp/k2.png -f && python results/decode/filter_ab.py /tmp/k2.png
 """
-import subprocess
 import sys
 import time
-import types
 
 import numpy as np
 from PIL import Image
 from threadpoolctl import threadpool_limits
+from timing import module_at, seconds
 
 from inrzip import postfilter
 from inrzip.nets import numpy_cnn as new
 
-source = subprocess.run(["git", "show", "7ed05e6:inrzip/nets/numpy_cnn.py"], capture_output=True, text=True,
-                        check=True).stdout.replace("from ..images import", "from inrzip.images import")
-old = types.ModuleType("numpy_cnn_0_10_0")
-sys.modules[old.__name__] = old  # dataclasses look their module up
-exec(compile(source, "numpy_cnn_0_10_0", "exec"), old.__dict__)
+old = module_at("7ed05e6", "inrzip/nets/numpy_cnn.py", "numpy_cnn_0_10_0")
 net = postfilter.from_arrays(np.load("weights/siren-t16-basis-lap.npz"))
 x = np.random.default_rng(0).random((106, 106, 8), dtype=np.float32)
 
@@ -39,9 +34,5 @@ with threadpool_limits(1, user_api="blas"):
 img = np.asarray(Image.open(sys.argv[1]).convert("RGB"))
 extra = lambda win: postfilter.extra_channels(56, 16, win)  # noqa: E731
 for name, mod in (("0.10.0", old), ("now", new)) * 2:
-    s = []
-    for _ in range(5):
-        t = time.perf_counter()
-        mod.restore(net, img, extra)
-        s.append(time.perf_counter() - t)
+    s = seconds(lambda mod=mod: mod.restore(net, img, extra), 5)
     print(f"{name}: restore best {min(s):.3f} s, median {sorted(s)[2]:.3f}")

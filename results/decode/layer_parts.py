@@ -5,21 +5,15 @@ last layer (32 -> 3) as conv3x3 does it against one product over the padded inpu
 
     python results/decode/layer_parts.py
 """
-import time
-
 import numpy as np
+from timing import seconds
 
 from inrzip import parallel
 from inrzip.nets import numpy_cnn
 
 
 def best(f, n=30):
-    s = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        s.append(time.perf_counter() - t)
-    return min(s)
+    return min(seconds(f, n))
 
 
 rng = np.random.default_rng(0)
