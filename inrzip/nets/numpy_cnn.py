@@ -267,10 +267,11 @@ def restore(
     ch, cw = padded.shape[0] // cell, padded.shape[1] // cell  # in cells
     halo = len(net.weights)  # cells
     rgb_in = 3 * cell * cell  # unshuffled, a pixel's channels are cell^2 apart: the RGB ones come first
-    weights = [net.weights[0][:, :, :rgb_in], *net.weights[1:]]
-    w_extra = net.weights[0][:, :, rgb_in:]
+    # contiguous once, not reshaped into a copy at every strip's product
+    weights = [np.ascontiguousarray(net.weights[0][:, :, :rgb_in]), *net.weights[1:]]
+    w_extra = np.ascontiguousarray(net.weights[0][:, :, rgb_in:])
     no_bias = np.zeros(w_extra.shape[3], np.float32)
-    repeat = None if period is None else period * cell // math.gcd(period, cell) // cell  # cells
+    repeat = None if period is None else math.lcm(period, cell) // cell  # cells
     out = np.empty_like(render)
     scratch_of_thread, extra_scratch_of_thread = parallel.thread_local(Scratch), parallel.thread_local(Scratch)
 
